@@ -1,0 +1,1 @@
+Console.WriteLine("Gateway.AppHost: launcher not built yet.");

@@ -1,0 +1,66 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// The Lua scripts that are the only writers of registry state (Scripts/*.lua, each prefixed with
+/// prelude.lua). One call is one atomic change of one shard: a crash never leaves half an operation.
+/// </summary>
+public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolicy policy, TimeProvider time)
+{
+    public const string Spawn = "spawn", Event = "event", Abort = "abort", Recipients = "recipients",
+        Sweep = "sweep", Snapshot = "snapshot";
+
+    private static readonly Dictionary<string, string> Sources = Load(Spawn, Event, Abort, Recipients, Sweep, Snapshot);
+
+    public RetentionPolicy Policy => policy;
+
+    public TimeProvider Time => time;
+
+    public IDatabase Database => redis.GetDatabase();
+
+    /// <summary>Runs a script on a shard. "now" and the retention policy always go first, so a script can
+    /// never write without deadlines.</summary>
+    public async Task<RedisResult[]> RunAsync(string script, Shard shard, params RedisValue[] args)
+    {
+        var argv = new RedisValue[args.Length + 2];
+        argv[0] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        argv[1] = policy.Encoded;
+        args.CopyTo(argv, 2);
+        // ScriptEvaluateAsync sends EVALSHA once the script is known to the server (one round trip).
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(Sources[script], [shard.Prefix], argv);
+        return (RedisResult[])result!;
+    }
+
+    private static Dictionary<string, string> Load(params string[] names)
+    {
+        var prelude = Read("prelude");
+        return names.ToDictionary(n => n, n => prelude + "\n" + Read(n));
+    }
+
+    private static string Read(string name)
+    {
+        using var stream = typeof(RegistryScripts).Assembly.GetManifestResourceStream($"Gateway.Registry.Scripts.{name}.lua")
+            ?? throw new InvalidOperationException($"Embedded script {name}.lua is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Reads the "registry:reason", n pairs that follow a reply's head.</summary>
+    public static IReadOnlyList<Eviction> Evictions(RedisResult[] reply, int headLength)
+    {
+        var list = new List<Eviction>();
+        for (var i = headLength; i + 1 < reply.Length; i += 2)
+        {
+            var parts = ((string)reply[i]!).Split(':');
+            list.Add(new Eviction(parts[0], parts[1], (long)reply[i + 1]));
+        }
+        return list;
+    }
+
+    internal static long Long(RedisResult r) => long.Parse((string)r!, CultureInfo.InvariantCulture);
+}
+
+/// <summary>n entries of a registry removed (or finalized) for a reason.</summary>
+public readonly record struct Eviction(string Registry, string Reason, long Count);

@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// The validated retention rules, as the registry scripts receive them (ARGV[2], in prelude.lua's order).
+/// Built once from <see cref="RegistryOptions"/>; every script call carries it, so no script can write an
+/// entry without knowing its deadline.
+/// </summary>
+public sealed class RetentionPolicy
+{
+    public RetentionPolicy(RegistryOptions options)
+    {
+        Validate(options);
+        Options = options;
+        var shards = options.Shards;
+        long PerShard(int cap) => Math.Max(1, (cap + shards - 1) / shards);
+        long[] values =
+        [
+            Ms(options.RunArchiveAfterEnd), Ms(options.SessionRunArchiveAfterCleanup), Ms(options.ContextIdleTimeout),
+            Ms(options.PendingErrorGrace), Ms(options.PendingErrorMax), Ms(options.AbortedRetention),
+            Ms(options.RecipientsIdle), Ms(options.RecipientsAfterFinal), Ms(options.DedupeRetention),
+            Ms(options.TombstoneRetention), Ms(options.KeyTtlSlack), options.EventStreamMaxLength,
+            PerShard(options.MaxEntries.Runs), PerShard(options.MaxEntries.DedupeKeys),
+            PerShard(options.MaxEntries.EventStreams), PerShard(options.MaxEntries.Tombstones),
+            PerShard(options.MaxEntries.AbortedRuns), options.MaxEntries.RecipientsPerRun, options.SweepBatchSize,
+        ];
+        Encoded = string.Join(',', values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    public RegistryOptions Options { get; }
+
+    internal string Encoded { get; }
+
+    /// <summary>A live run's hard end: its own timeout if it has one, never later than MaxRunLifetime.</summary>
+    public Deadline RunTimeout(DateTimeOffset now, int runTimeoutSeconds)
+    {
+        var lifetime = runTimeoutSeconds > 0
+            ? TimeSpan.FromSeconds(Math.Min(runTimeoutSeconds, Options.MaxRunLifetime.TotalSeconds))
+            : Options.MaxRunLifetime;
+        return new Deadline(now + lifetime);
+    }
+
+    private static long Ms(TimeSpan t) => (long)t.TotalMilliseconds;
+
+    public static void Validate(RegistryOptions o)
+    {
+        var errors = new List<string>();
+        void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero) errors.Add($"Registry:{name} must be positive (was {value}).");
+        }
+        Positive(o.RunArchiveAfterEnd, nameof(o.RunArchiveAfterEnd));
+        Positive(o.SessionRunArchiveAfterCleanup, nameof(o.SessionRunArchiveAfterCleanup));
+        Positive(o.ContextIdleTimeout, nameof(o.ContextIdleTimeout));
+        Positive(o.PendingErrorGrace, nameof(o.PendingErrorGrace));
+        Positive(o.PendingErrorMax, nameof(o.PendingErrorMax));
+        Positive(o.AbortedRetention, nameof(o.AbortedRetention));
+        Positive(o.RecipientsIdle, nameof(o.RecipientsIdle));
+        Positive(o.RecipientsAfterFinal, nameof(o.RecipientsAfterFinal));
+        Positive(o.DedupeRetention, nameof(o.DedupeRetention));
+        Positive(o.MaxRunLifetime, nameof(o.MaxRunLifetime));
+        Positive(o.TombstoneRetention, nameof(o.TombstoneRetention));
+        Positive(o.KeyTtlSlack, nameof(o.KeyTtlSlack));
+        if (o.PendingErrorMax < o.PendingErrorGrace) errors.Add("Registry:PendingErrorMax must be at least PendingErrorGrace.");
+        if (o.Shards is < 1 or > 256) errors.Add($"Registry:Shards must be 1..256 (was {o.Shards}).");
+        if (o.SweepBatchSize < 1) errors.Add("Registry:SweepBatchSize must be at least 1.");
+        if (o.EventStreamMaxLength < 1) errors.Add("Registry:EventStreamMaxLength must be at least 1.");
+        var caps = o.MaxEntries;
+        foreach (var (name, cap) in new[] { ("Runs", caps.Runs), ("DedupeKeys", caps.DedupeKeys),
+                     ("EventStreams", caps.EventStreams), ("Tombstones", caps.Tombstones),
+                     ("AbortedRuns", caps.AbortedRuns), ("RecipientsPerRun", caps.RecipientsPerRun) })
+        {
+            if (cap < 1) errors.Add($"Registry:MaxEntries:{name} must be at least 1 (was {cap}).");
+        }
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+    }
+}

@@ -1,0 +1,164 @@
+-- Shared by every registry script (prepended by RegistryScripts.cs). One script call = one shard = one
+-- hash slot: every key below starts with KEYS[1], the shard prefix "gw:{NN}:".
+--
+-- Deadlines are absolute times in ms on the caller's clock (TimeProvider), never Redis's: ARGV[1] is "now".
+-- Rule: nothing is written without a deadline. `index` puts an entry in its registry's deadline index
+-- (a sorted set scored by deadline); `expire` gives a key a Redis TTL past that deadline, so memory is
+-- bounded even if no sweeper ever runs.
+local PREFIX = KEYS[1]
+local NOW = tonumber(ARGV[1])
+local P = {}
+do
+  local names = { 'run_archive', 'session_archive', 'idle', 'grace', 'error_max', 'aborted', 'rcp_idle',
+    'rcp_final', 'dedupe', 'tombstone', 'slack', 'stream_len', 'cap_runs', 'cap_dedupe', 'cap_streams',
+    'cap_tombstones', 'cap_aborted', 'cap_recipients', 'batch' }
+  local i = 1
+  for v in string.gmatch(ARGV[2], '[^,]+') do
+    P[names[i]] = tonumber(v)
+    i = i + 1
+  end
+end
+
+-- index names -> registry names (as in metrics); 'live' and 'done' together are the runs registry.
+local INDEXES = { 'perr', 'live', 'done', 'abrt', 'rcp', 'ddp', 'ses', 'gone' }
+local COUNTS = {}
+
+local function k(name) return PREFIX .. name end
+local function idx(name) return PREFIX .. 'idx:' .. name end
+local function ms(x) return string.format('%d', x) end
+local function count(registry, reason, n)
+  n = n or 1
+  if n > 0 then
+    local f = registry .. ':' .. reason
+    COUNTS[f] = (COUNTS[f] or 0) + n
+  end
+end
+
+local function expire(key, deadline)
+  assert(tonumber(deadline), 'a write without a deadline: ' .. key)
+  local want = math.max(deadline - NOW, 0) + P.slack
+  if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, ms(want)) end
+end
+
+local function index(name, member, deadline, flag)
+  assert(tonumber(deadline), 'an index entry without a deadline: ' .. name)
+  if flag then
+    redis.call('ZADD', idx(name), flag, ms(deadline), member)
+  else
+    redis.call('ZADD', idx(name), ms(deadline), member)
+  end
+  expire(idx(name), deadline)
+end
+
+local function unindex(name, member) return redis.call('ZREM', idx(name), member) end
+
+local function is_live(status) return status == 'pending' or status == 'running' end
+
+-- Event streams: one per requester session, with the list of that session's runs. Both live until the
+-- latest deadline any of the session's runs ever had, so they expire with the session's last run.
+local remove_session
+local function touch_session(sid, deadline)
+  if redis.call('ZSCORE', idx('ses'), sid) == false then
+    while redis.call('ZCARD', idx('ses')) >= P.cap_streams do
+      local oldest = redis.call('ZRANGE', idx('ses'), 0, 0)[1]
+      remove_session(oldest)
+      count('event_streams', 'cap')
+    end
+  end
+  index('ses', sid, deadline, 'GT')
+  expire(k('evt:' .. sid), deadline)
+  expire(k('ses:' .. sid), deadline)
+end
+
+remove_session = function(sid)
+  redis.call('DEL', k('evt:' .. sid), k('ses:' .. sid))
+  unindex('ses', sid)
+end
+
+local function append(sid, deadline, fields)
+  local id = redis.call('XADD', k('evt:' .. sid), 'MAXLEN', '~', P.stream_len, '*', unpack(fields))
+  touch_session(sid, deadline)
+  return id
+end
+
+-- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
+-- event answers "gone" rather than "unknown".
+local function remove_run(id, reason, at)
+  local rk = k('run:' .. id)
+  local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe')
+  redis.call('DEL', rk)
+  unindex('live', id)
+  unindex('perr', id)
+  unindex('done', id)
+  count('runs', reason)
+  if unindex('rcp', id) == 1 then
+    redis.call('DEL', k('rcp:' .. id))
+    count('tool_recipients', 'cascade')
+  end
+  if unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
+  if f[3] and unindex('ddp', f[3]) == 1 then
+    redis.call('DEL', k('ddp:' .. f[3]))
+    count('dedupe_keys', 'cascade')
+  end
+  if f[1] then redis.call('ZREM', k('ses:' .. f[1] .. '/' .. f[2]), id) end
+  while redis.call('ZCARD', idx('gone')) >= P.cap_tombstones do
+    redis.call('ZPOPMIN', idx('gone'))
+    count('tombstones', 'cap')
+  end
+  index('gone', id, at + P.tombstone)
+end
+
+-- Caps: at the cap the entries due soonest (the oldest finished) go first.
+local function make_room_for_run()
+  local live = redis.call('ZCARD', idx('live'))
+  if live >= P.cap_runs then return false end
+  while live + redis.call('ZCARD', idx('done')) >= P.cap_runs do
+    remove_run(redis.call('ZRANGE', idx('done'), 0, 0)[1], 'cap', NOW)
+  end
+  return true
+end
+
+-- The one way a run ends: live -> terminal, exactly once. The completion is announced to the requester
+-- session in the same step, so a sweep racing a late `end` can never announce twice.
+local function finalize(id, status, reason, at, err)
+  local rk = k('run:' .. id)
+  local f = redis.call('HMGET', rk, 'status', 'mode', 'cleanup', 'tenant', 'session', 'error')
+  if not is_live(f[1]) then return false end
+  local short = f[2] == 'session' or f[3] == 'delete'
+  local archive_at = at + (short and P.session_archive or P.run_archive)
+  err = err or (status == 'error' and f[6]) or nil
+  redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason, 'cleaned', ms(at))
+  if err then redis.call('HSET', rk, 'error', err) else redis.call('HDEL', rk, 'error') end
+  -- the run context and its sequence end with the run
+  redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first')
+  unindex('live', id)
+  unindex('perr', id)
+  index('done', id, archive_at)
+  expire(rk, archive_at)
+  if redis.call('ZSCORE', idx('rcp'), id) then
+    redis.call('ZADD', idx('rcp'), 'LT', ms(at + P.rcp_final), id)
+  end
+  append(f[4] .. '/' .. f[5], archive_at,
+    { 'type', 'completion', 'run', id, 'status', status, 'reason', reason, 'error', err or '' })
+  redis.call('PUBLISH', 'gw:ended:' .. id, status)
+  return true
+end
+
+-- Answer for a run id that has no record: "gone" if a tombstone remembers it.
+local function missing(id)
+  if redis.call('ZSCORE', idx('gone'), id) then return { 'gone' } end
+  return { 'unknown' }
+end
+
+-- Every script ends here: eviction counts go to the shard's counters (read by GET /v1/registry) and back
+-- to the caller (for its metrics) after the reply's head.
+local function counts_reply(head)
+  local stats = k('stats')
+  for f, n in pairs(COUNTS) do
+    redis.call('HINCRBY', stats, f, n)
+    head[#head + 1] = f
+    head[#head + 1] = n
+  end
+  if next(COUNTS) then expire(stats, NOW + P.run_archive) end
+  return head
+end

@@ -1,0 +1,39 @@
+-- Spawn a run. ARGV: now, policy, id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
+local id, tenant, session = ARGV[3], ARGV[4], ARGV[5]
+local timeout_at, dedupe = tonumber(ARGV[11]), ARGV[12]
+local sid = tenant .. '/' .. session
+
+if dedupe ~= '' then
+  local existing = redis.call('GET', k('ddp:' .. dedupe))
+  if existing then return counts_reply({ 'duplicate', existing }) end
+end
+-- Admission control: refuse only when live runs alone fill the registry.
+if not make_room_for_run() then return counts_reply({ 'full' }) end
+
+local lease = math.min(timeout_at, NOW + P.idle)
+local rk = k('run:' .. id)
+redis.call('HSET', rk, 'tenant', tenant, 'session', session, 'task', ARGV[7], 'mode', ARGV[9],
+  'cleanup', ARGV[10], 'status', 'pending', 'created', ms(NOW), 'seq', 0, 'active', ms(NOW),
+  'timeout_at', ms(timeout_at))
+if ARGV[6] ~= '' then redis.call('HSET', rk, 'child', ARGV[6]) end
+if ARGV[8] ~= '' then redis.call('HSET', rk, 'label', ARGV[8]) end
+expire(rk, lease)
+index('live', id, lease)
+
+if dedupe ~= '' then
+  while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
+    local oldest = redis.call('ZRANGE', idx('ddp'), 0, 0)[1]
+    local owner = redis.call('GET', k('ddp:' .. oldest))
+    redis.call('DEL', k('ddp:' .. oldest))
+    unindex('ddp', oldest)
+    if owner then redis.call('HDEL', k('run:' .. owner), 'dedupe') end
+    count('dedupe_keys', 'cap')
+  end
+  redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
+  index('ddp', dedupe, NOW + P.dedupe)
+  redis.call('HSET', rk, 'dedupe', dedupe)
+end
+
+redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
+touch_session(sid, lease)
+return counts_reply({ 'ok', id })
