@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real redis-server on a free loopback port, owned by one test class (IClassFixture&lt;RedisServer&gt;).
+/// It can be stopped and started again on the same port, to test outages.
+/// </summary>
+public sealed class RedisServer : IAsyncLifetime
+{
+    public const string InstallHint = "redis-server is not installed: run `sudo apt-get install -y redis-server` (Debian/Ubuntu), or `bash .ci/run`, which installs it.";
+
+    private Process? process;
+    private ConnectionMultiplexer? admin;
+
+    public int Port { get; } = FreePort();
+
+    public string ConnectionString => $"127.0.0.1:{Port},allowAdmin=true";
+
+    public IConnectionMultiplexer Admin => admin ?? throw new InvalidOperationException("Redis is not started.");
+
+    public static string Executable { get; } = FindExecutable();
+
+    public async Task InitializeAsync()
+    {
+        await StartAsync();
+        admin = await ConnectionMultiplexer.ConnectAsync(ConnectionString + ",abortConnect=false");
+    }
+
+    public async Task DisposeAsync()
+    {
+        admin?.Dispose();
+        await StopAsync();
+    }
+
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {Port}.");
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(20);
+            }
+        }
+        throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s.");
+    }
+
+    public async Task StopAsync()
+    {
+        if (process is null || process.HasExited) return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+        process = null;
+    }
+
+    public IServer Server => Admin.GetServer("127.0.0.1", Port);
+
+    public Task FlushAsync() => Server.FlushAllDatabasesAsync();
+
+    public async Task<long> KeyCountAsync() => await Server.DatabaseSizeAsync();
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static string FindExecutable()
+    {
+        var paths = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Concat(["/usr/bin", "/usr/local/bin", "/usr/sbin"])
+            .Select(dir => Path.Combine(dir, "redis-server"));
+        return paths.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(InstallHint);
+    }
+}
