@@ -6,6 +6,9 @@ local f = redis.call('HMGET', rk, 'tenant', 'status', 'seq', 'session', 'timeout
 if not f[1] then return missing(id) end
 if f[1] ~= tenant then return { 'unknown' } end
 if not is_live(f[2]) then return { 'finished', f[2] } end
+if finalize_if_due(id, NOW) then
+  return counts_reply({ 'finished', redis.call('HGET', rk, 'status') })
+end
 local last = tonumber(f[3])
 if seq <= last then return { 'duplicate', last } end
 if seq > last + 1 then return { 'gap', last } end

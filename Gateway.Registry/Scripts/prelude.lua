@@ -108,14 +108,13 @@ local function remove_run(id, reason, at)
   index('gone', id, at + P.tombstone)
 end
 
--- Caps: at the cap the entries due soonest (the oldest finished) go first.
-local function make_room_for_run()
-  local live = redis.call('ZCARD', idx('live'))
-  if live >= P.cap_runs then return false end
-  while live + redis.call('ZCARD', idx('done')) >= P.cap_runs do
-    remove_run(redis.call('ZRANGE', idx('done'), 0, 0)[1], 'cap', NOW)
-  end
-  return true
+-- A dedupe key and the run's pointer to it go together.
+local function remove_dedupe(key, reason)
+  local owner = redis.call('GET', k('ddp:' .. key))
+  redis.call('DEL', k('ddp:' .. key))
+  unindex('ddp', key)
+  if owner then redis.call('HDEL', k('run:' .. owner), 'dedupe') end
+  count('dedupe_keys', reason)
 end
 
 -- The one way a run ends: live -> terminal, exactly once. The completion is announced to the requester
@@ -141,6 +140,43 @@ local function finalize(id, status, reason, at, err)
   append(f[4] .. '/' .. f[5], archive_at,
     { 'type', 'completion', 'run', id, 'status', status, 'reason', reason, 'error', err or '' })
   redis.call('PUBLISH', 'gw:ended:' .. id, status)
+  return true
+end
+
+-- A live run whose earliest deadline has passed is finalized at that deadline, whoever notices first: the
+-- sweeper, or an event arriving before it (lazy expiry, as Redis does on access). A pending error wins a
+-- tie with the lease. Returns true if the run was finalized.
+local function finalize_if_due(id, now)
+  local lease = tonumber(redis.call('ZSCORE', idx('live'), id))
+  local perr = tonumber(redis.call('ZSCORE', idx('perr'), id))
+  if perr and perr <= now and (not lease or perr <= lease) then
+    if not finalize(id, 'error', 'error', perr) then return false end
+    count('pending_errors', 'finalized')
+    count('run_contexts', 'finalized')
+    return true
+  end
+  if lease and lease <= now then
+    local timeout_at = tonumber(redis.call('HGET', k('run:' .. id), 'timeout_at'))
+    local reason = (timeout_at and timeout_at <= lease) and 'run-timeout' or 'idle'
+    if not finalize(id, 'timeout', reason, lease) then return false end
+    count('run_contexts', 'finalized')
+    return true
+  end
+  return false
+end
+
+-- Caps: at the cap the entries due soonest (the oldest finished) go first. Admission control refuses a spawn
+-- only when live runs alone fill the registry; a live run already past its deadline is not counted as live.
+local function make_room_for_run()
+  local live = redis.call('ZCARD', idx('live'))
+  if live >= P.cap_runs then
+    local overdue = redis.call('ZRANGEBYSCORE', idx('live'), '-inf', NOW, 'LIMIT', 0, 1)[1]
+    if not overdue or not finalize_if_due(overdue, NOW) then return false end
+    live = live - 1
+  end
+  while live + redis.call('ZCARD', idx('done')) >= P.cap_runs do
+    remove_run(redis.call('ZRANGE', idx('done'), 0, 0)[1], 'cap', NOW)
+  end
   return true
 end
 

@@ -4,8 +4,14 @@ local timeout_at, dedupe = tonumber(ARGV[11]), ARGV[12]
 local sid = tenant .. '/' .. session
 
 if dedupe ~= '' then
-  local existing = redis.call('GET', k('ddp:' .. dedupe))
-  if existing then return counts_reply({ 'duplicate', existing }) end
+  local due = tonumber(redis.call('ZSCORE', idx('ddp'), dedupe))
+  if due and due <= NOW then
+    -- past its deadline but not yet swept: expire it now rather than answer from a stale entry
+    remove_dedupe(dedupe, 'ttl')
+  else
+    local existing = redis.call('GET', k('ddp:' .. dedupe))
+    if existing then return counts_reply({ 'duplicate', existing }) end
+  end
 end
 -- Admission control: refuse only when live runs alone fill the registry.
 if not make_room_for_run() then return counts_reply({ 'full' }) end
@@ -22,12 +28,7 @@ index('live', id, lease)
 
 if dedupe ~= '' then
   while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
-    local oldest = redis.call('ZRANGE', idx('ddp'), 0, 0)[1]
-    local owner = redis.call('GET', k('ddp:' .. oldest))
-    redis.call('DEL', k('ddp:' .. oldest))
-    unindex('ddp', oldest)
-    if owner then redis.call('HDEL', k('run:' .. owner), 'dedupe') end
-    count('dedupe_keys', 'cap')
+    remove_dedupe(redis.call('ZRANGE', idx('ddp'), 0, 0)[1], 'cap')
   end
   redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
   index('ddp', dedupe, NOW + P.dedupe)

@@ -16,26 +16,16 @@ local function each_due(name, fn)
   end
 end
 
-each_due('perr', function(id, d)
-  if finalize(id, 'error', 'error', d) then
-    count('pending_errors', 'finalized')
-    count('run_contexts', 'finalized')
-  else
-    unindex('perr', id)
-    count('pending_errors', 'ttl')
+-- A live run is finalized at its earliest passed deadline: a pending error's grace or its context lease.
+local function finalize_due(id)
+  if not finalize_if_due(id, NOW) then
+    -- an index entry whose run is no longer live: drop it
+    if unindex('perr', id) == 1 then count('pending_errors', 'ttl') end
+    if unindex('live', id) == 1 then count('run_contexts', 'ttl') end
   end
-end)
-
-each_due('live', function(id, d)
-  local timeout_at = tonumber(redis.call('HGET', k('run:' .. id), 'timeout_at'))
-  local reason = (timeout_at and timeout_at <= d) and 'run-timeout' or 'idle'
-  if finalize(id, 'timeout', reason, d) then
-    count('run_contexts', 'finalized')
-  else
-    unindex('live', id)
-    count('run_contexts', 'ttl')
-  end
-end)
+end
+each_due('perr', finalize_due)
+each_due('live', finalize_due)
 
 each_due('done', function(id, d) remove_run(id, 'ttl', d) end)
 
@@ -50,13 +40,7 @@ each_due('rcp', function(id)
   count('tool_recipients', 'ttl')
 end)
 
-each_due('ddp', function(key)
-  local owner = redis.call('GET', k('ddp:' .. key))
-  redis.call('DEL', k('ddp:' .. key))
-  unindex('ddp', key)
-  if owner then redis.call('HDEL', k('run:' .. owner), 'dedupe') end
-  count('dedupe_keys', 'ttl')
-end)
+each_due('ddp', function(key) remove_dedupe(key, 'ttl') end)
 
 each_due('ses', function(sid)
   remove_session(sid)
