@@ -3,6 +3,8 @@
 local tenant, session, id = ARGV[3], ARGV[4], ARGV[5]
 
 local function abort(run)
+  -- a run already past its deadline ended then, not now
+  if finalize_if_due(run, NOW) then return false end
   if finalize(run, 'aborted', 'aborted', NOW) then
     while redis.call('ZCARD', idx('abrt')) >= P.cap_aborted do
       redis.call('ZPOPMIN', idx('abrt'))

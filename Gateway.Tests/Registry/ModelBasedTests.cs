@@ -1,0 +1,161 @@
+using System.Text;
+using Gateway.Registry;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Registry;
+
+/// <summary>
+/// Random sequences of spawn / lifecycle and agent events / abort / recipients / clock advances / sweeps,
+/// checked after every step against <see cref="RegistryModel"/>; at the end, the clock past the longest
+/// retention and one sweep must leave Redis with no key at all.
+/// </summary>
+public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServer>
+{
+    private static readonly TimeSpan[] Advances =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(16), TimeSpan.FromMinutes(1),
+         TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(29), TimeSpan.FromMinutes(31),
+         TimeSpan.FromMinutes(61), TimeSpan.FromHours(3)];
+
+    private static readonly int[] Timeouts = [0, 30, 600, 3600];
+    private static readonly string[] Sessions = ["s1", "s2", "s3"];
+    private static readonly string[] Streams = ["start", "assistant", "tool", "error", "end", "end-aborted"];
+
+    public static IEnumerable<object[]> Seeds => Enumerable.Range(1, 40).Select(seed => new object[] { seed });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task The_registry_agrees_with_the_model_and_leaves_nothing_behind(int seed)
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var model = new RegistryModel(h.Options);
+        var random = new Random(seed);
+        var log = new StringBuilder();
+        var ids = new List<string>();
+
+        for (var step = 0; step < 80; step++)
+        {
+            var now = h.Clock.GetUtcNow();
+            var roll = random.Next(100);
+            try
+            {
+                if (roll < 20 || ids.Count == 0)
+                {
+                    var session = Sessions[random.Next(Sessions.Length)];
+                    var tenant = random.Next(10) == 0 ? "t2" : "t1";
+                    var key = random.Next(3) == 0 ? $"k{random.Next(3)}" : null;
+                    var request = new SpawnRequest(tenant, session, "task", Mode: random.Next(2) == 0 ? SpawnMode.Run : SpawnMode.Session,
+                        Cleanup: random.Next(4) == 0 ? CleanupMode.Delete : CleanupMode.Keep,
+                        RunTimeoutSeconds: Timeouts[random.Next(Timeouts.Length)], IdempotencyKey: key);
+                    log.AppendLine($"{step}: spawn {request}");
+                    var dedupe = key is null ? null : RegistryModel.DedupeKey(tenant, session, key);
+                    var expected = dedupe is null ? null : model.Duplicate(dedupe, now);
+                    var result = await h.Registry.SpawnAsync(request);
+                    if (expected is not null)
+                    {
+                        Assert.Equal(new SpawnResult(SpawnOutcome.Duplicate, expected), result);
+                        continue;
+                    }
+                    Assert.Equal(SpawnOutcome.Created, result.Outcome);
+                    ids.Add(result.RunId!);
+                    model.Spawn(new RegistryModel.Run
+                    {
+                        Id = result.RunId!, Tenant = tenant, Session = session, Mode = request.Mode, Cleanup = request.Cleanup,
+                        TimeoutAt = now + (request.RunTimeoutSeconds > 0 ? TimeSpan.FromSeconds(request.RunTimeoutSeconds) : h.Options.MaxRunLifetime),
+                    }, now, dedupe);
+                }
+                else if (roll < 60)
+                {
+                    var id = Pick(random, ids, model);
+                    var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
+                    var lastSeq = r?.Seq ?? 0;
+                    var seq = random.Next(10) switch { 0 => lastSeq, 1 => lastSeq + 2, _ => lastSeq + 1 };
+                    var stream = Streams[random.Next(Streams.Length)];
+                    var e = new RunEvent(stream == "end-aborted" ? "end" : stream, seq, "data", stream == "end-aborted");
+                    log.AppendLine($"{step}: event {id[..6]} {e}");
+                    var expected = model.Event(id, tenant, e, now);
+                    var actual = await h.Registry.AppendEventAsync(tenant, id, e);
+                    Assert.Equal((expected.Outcome, expected.Status), (actual.Outcome, actual.Status));
+                    if (expected.Outcome is EventOutcome.Duplicate or EventOutcome.Gap) Assert.Equal(expected.LastSeq, actual.LastSeq);
+                }
+                else if (roll < 66)
+                {
+                    var id = Pick(random, ids, model);
+                    var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
+                    log.AppendLine($"{step}: abort {id[..6]}");
+                    Assert.Equal(model.Abort(id, tenant, now), (await h.Registry.AbortRunAsync(tenant, id)).Outcome);
+                }
+                else if (roll < 69)
+                {
+                    var session = Sessions[random.Next(Sessions.Length)];
+                    log.AppendLine($"{step}: abort session {session}");
+                    Assert.Equal(model.AbortSession("t1", session, now).Order(), (await h.Registry.AbortSessionAsync("t1", session)).Order());
+                }
+                else if (roll < 76)
+                {
+                    var id = Pick(random, ids, model);
+                    var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
+                    string[] add = random.Next(3) == 0 ? [] : [$"c{random.Next(4)}"];
+                    string[] remove = random.Next(2) == 0 ? [] : [$"c{random.Next(4)}"];
+                    log.AppendLine($"{step}: recipients {id[..6]} +{string.Join(',', add)} -{string.Join(',', remove)}");
+                    Assert.Equal(model.Recipients(id, tenant, add, remove, now),
+                        (await h.Registry.UpdateRecipientsAsync(tenant, id, add, remove)).Outcome);
+                }
+                else if (roll < 90)
+                {
+                    var by = Advances[random.Next(Advances.Length)];
+                    log.AppendLine($"{step}: advance {by}");
+                    h.Clock.Advance(by);
+                }
+                else
+                {
+                    log.AppendLine($"{step}: sweep");
+                    await h.Registry.SweepAllAsync();
+                    model.Sweep(now);
+                }
+                await AssertAgreesAsync(h, model, ids);
+            }
+            catch (Exception ex) when (ex is not ModelMismatch)
+            {
+                throw new ModelMismatch($"seed {seed}, after:\n{log}", ex);
+            }
+        }
+
+        Assert.All(model.Announced, a => Assert.Equal(1, a.Value));
+        await h.DrainAsync();
+        Assert.Equal(0, await redis.KeyCountAsync());
+    }
+
+    private static string Pick(Random random, List<string> ids, RegistryModel model)
+    {
+        var live = ids.Where(id => model.Runs.TryGetValue(id, out var r) && r.IsLive).ToList();
+        return live.Count > 0 && random.Next(5) > 0 ? live[random.Next(live.Count)] : ids[random.Next(ids.Count)];
+    }
+
+    private static async Task AssertAgreesAsync(RegistryHarness h, RegistryModel model, List<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            var tenant = model.Runs.TryGetValue(id, out var expected) ? expected.Tenant : "t1";
+            var lookup = await h.Registry.GetRunAsync(tenant, id);
+            if (expected is null)
+            {
+                Assert.Equal(model.Tombstones.ContainsKey(id) ? LookupOutcome.Gone : LookupOutcome.NotFound, lookup.Outcome);
+                continue;
+            }
+            Assert.Equal(LookupOutcome.Found, lookup.Outcome);
+            Assert.Equal((expected.Status, expected.Seq, expected.ErrorDeadline is not null),
+                (lookup.Run!.Status, lookup.Run.LastSeq, lookup.Run.ErrorPending));
+            Assert.Equal(expected.Recipients.Order(), await h.Registry.GetRecipientsAsync(id));
+        }
+        var snapshot = await h.Registry.SnapshotAsync();
+        Assert.Equal(model.Runs.Count, snapshot[Registries.Runs].Entries);
+        Assert.Equal(model.Runs.Values.Count(r => r.IsLive), snapshot[Registries.RunContexts].Entries);
+        Assert.Equal(model.Runs.Values.Count(r => r.ErrorDeadline is not null), snapshot[Registries.PendingErrors].Entries);
+        Assert.Equal(model.Runs.Values.Count(r => r.AbortDeadline is not null), snapshot[Registries.AbortedRuns].Entries);
+        Assert.Equal(model.Runs.Values.Count(r => r.Recipients.Count > 0), snapshot[Registries.ToolRecipients].Entries);
+        Assert.Equal(model.Dedupe.Count, snapshot[Registries.DedupeKeys].Entries);
+        Assert.Equal(model.Tombstones.Count, snapshot[Registries.Tombstones].Entries);
+    }
+
+    private sealed class ModelMismatch(string message, Exception inner) : Exception(message, inner);
+}

@@ -1,0 +1,161 @@
+using Gateway.Registry;
+
+namespace Gateway.Tests.Registry;
+
+/// <summary>
+/// The retention rules of RegistryOptions written as plainly as possible, in memory: what the Redis registry
+/// must agree with after every operation of a random sequence (ModelBasedTests).
+/// </summary>
+internal sealed class RegistryModel(RegistryOptions o)
+{
+    public sealed class Run
+    {
+        public required string Id { get; init; }
+        public required string Tenant { get; init; }
+        public required string Session { get; init; }
+        public required SpawnMode Mode { get; init; }
+        public required CleanupMode Cleanup { get; init; }
+        public required DateTimeOffset TimeoutAt { get; init; }
+        public RunStatus Status { get; set; } = RunStatus.Pending;
+        public long Seq { get; set; }
+        public DateTimeOffset Lease { get; set; }
+        public DateTimeOffset? ErrorFirst { get; set; }
+        public DateTimeOffset? ErrorDeadline { get; set; }
+        public DateTimeOffset? ArchiveAt { get; set; }
+        public string? Dedupe { get; set; }
+        public HashSet<string> Recipients { get; } = [];
+        public DateTimeOffset RecipientsDeadline { get; set; }
+        public DateTimeOffset? AbortDeadline { get; set; }
+        public int Completions { get; set; }
+        public bool IsLive => Status is RunStatus.Pending or RunStatus.Running;
+    }
+
+    public Dictionary<string, Run> Runs { get; } = [];
+    public Dictionary<string, DateTimeOffset> Tombstones { get; } = [];
+    public Dictionary<string, (string RunId, DateTimeOffset Deadline)> Dedupe { get; } = [];
+    public Dictionary<string, int> Announced { get; } = [];
+
+    public static string DedupeKey(string tenant, string session, string key) => $"{tenant}/{session}/{key}";
+
+    /// <summary>Returns the existing run id for a live idempotency key, else null (the caller then spawns).</summary>
+    public string? Duplicate(string dedupeKey, DateTimeOffset now)
+    {
+        if (!Dedupe.TryGetValue(dedupeKey, out var entry)) return null;
+        if (entry.Deadline > now) return entry.RunId;
+        RemoveDedupe(dedupeKey);
+        return null;
+    }
+
+    public void Spawn(Run run, DateTimeOffset now, string? dedupeKey)
+    {
+        run.Lease = Min(run.TimeoutAt, now + o.ContextIdleTimeout);
+        Runs[run.Id] = run;
+        if (dedupeKey is not null)
+        {
+            run.Dedupe = dedupeKey;
+            Dedupe[dedupeKey] = (run.Id, now + o.DedupeRetention);
+        }
+    }
+
+    public EventResult Event(string id, string tenant, RunEvent e, DateTimeOffset now)
+    {
+        if (!Runs.TryGetValue(id, out var run)) return new EventResult(Tombstones.ContainsKey(id) ? EventOutcome.Gone : EventOutcome.NotFound);
+        if (run.Tenant != tenant) return new EventResult(EventOutcome.NotFound);
+        if (!run.IsLive || FinalizeIfDue(run, now)) return new EventResult(EventOutcome.Finished, Status: run.Status);
+        if (e.Seq <= run.Seq) return new EventResult(EventOutcome.Duplicate, LastSeq: run.Seq);
+        if (e.Seq > run.Seq + 1) return new EventResult(EventOutcome.Gap, LastSeq: run.Seq);
+        run.Seq = e.Seq;
+        run.Lease = Min(run.TimeoutAt, now + o.ContextIdleTimeout);
+        if (e.Stream is RunEvent.Start or RunEvent.End) (run.ErrorFirst, run.ErrorDeadline) = (null, null);
+        switch (e.Stream)
+        {
+            case RunEvent.Start: run.Status = RunStatus.Running; break;
+            case RunEvent.Error:
+                run.ErrorFirst ??= now;
+                run.ErrorDeadline = Min(now + o.PendingErrorGrace, run.ErrorFirst.Value + o.PendingErrorMax);
+                break;
+            case RunEvent.End: Finalize(run, e.Aborted ? RunStatus.Timeout : RunStatus.Ok, now); break;
+        }
+        return new EventResult(EventOutcome.Accepted, LastSeq: e.Seq);
+    }
+
+    public AbortOutcome Abort(string id, string tenant, DateTimeOffset now)
+    {
+        if (!Runs.TryGetValue(id, out var run)) return Tombstones.ContainsKey(id) ? AbortOutcome.Gone : AbortOutcome.NotFound;
+        if (run.Tenant != tenant) return AbortOutcome.NotFound;
+        return AbortIfLive(run, now) ? AbortOutcome.Aborted : AbortOutcome.AlreadyFinished;
+    }
+
+    public List<string> AbortSession(string tenant, string session, DateTimeOffset now) =>
+        Runs.Values.Where(r => r.Tenant == tenant && r.Session == session).OrderBy(r => r.Id, StringComparer.Ordinal)
+            .Where(r => AbortIfLive(r, now)).Select(r => r.Id).ToList();
+
+    public RecipientsOutcome Recipients(string id, string tenant, string[] add, string[] remove, DateTimeOffset now)
+    {
+        if (!Runs.TryGetValue(id, out var run)) return Tombstones.ContainsKey(id) ? RecipientsOutcome.Gone : RecipientsOutcome.NotFound;
+        if (run.Tenant != tenant) return RecipientsOutcome.NotFound;
+        run.Recipients.ExceptWith(remove);
+        run.Recipients.UnionWith(add);
+        run.RecipientsDeadline = now + (run.IsLive ? o.RecipientsIdle : o.RecipientsAfterFinal);
+        return RecipientsOutcome.Updated;
+    }
+
+    /// <summary>Everything due at <paramref name="now"/> happens, each at its own deadline.</summary>
+    public void Sweep(DateTimeOffset now)
+    {
+        foreach (var run in Runs.Values.Where(r => r.IsLive).ToList()) FinalizeIfDue(run, now);
+        foreach (var run in Runs.Values.Where(r => r.ArchiveAt <= now).ToList())
+        {
+            Runs.Remove(run.Id);
+            if (run.Dedupe is not null) RemoveDedupe(run.Dedupe);
+            Tombstones[run.Id] = run.ArchiveAt!.Value + o.TombstoneRetention;
+        }
+        foreach (var run in Runs.Values)
+        {
+            if (run.Recipients.Count > 0 && run.RecipientsDeadline <= now) run.Recipients.Clear();
+            if (run.AbortDeadline <= now) run.AbortDeadline = null;
+        }
+        foreach (var (key, entry) in Dedupe.Where(d => d.Value.Deadline <= now).ToList()) RemoveDedupe(key);
+        foreach (var (id, _) in Tombstones.Where(t => t.Value <= now).ToList()) Tombstones.Remove(id);
+    }
+
+    private bool AbortIfLive(Run run, DateTimeOffset now)
+    {
+        if (!run.IsLive || FinalizeIfDue(run, now)) return false;
+        Finalize(run, RunStatus.Aborted, now);
+        run.AbortDeadline = now + o.AbortedRetention;
+        return true;
+    }
+
+    private bool FinalizeIfDue(Run run, DateTimeOffset now)
+    {
+        if (run.ErrorDeadline is { } error && error <= now && error <= run.Lease)
+        {
+            Finalize(run, RunStatus.Error, error);
+            return true;
+        }
+        if (run.Lease <= now)
+        {
+            Finalize(run, RunStatus.Timeout, run.Lease);
+            return true;
+        }
+        return false;
+    }
+
+    private void Finalize(Run run, RunStatus status, DateTimeOffset at)
+    {
+        run.Status = status;
+        (run.ErrorFirst, run.ErrorDeadline) = (null, null);
+        var shortRetention = run.Mode == SpawnMode.Session || run.Cleanup == CleanupMode.Delete;
+        run.ArchiveAt = at + (shortRetention ? o.SessionRunArchiveAfterCleanup : o.RunArchiveAfterEnd);
+        if (run.Recipients.Count > 0) run.RecipientsDeadline = Min(run.RecipientsDeadline, at + o.RecipientsAfterFinal);
+        Announced[run.Id] = Announced.GetValueOrDefault(run.Id) + 1;
+    }
+
+    private void RemoveDedupe(string key)
+    {
+        if (Dedupe.Remove(key, out var entry) && Runs.TryGetValue(entry.RunId, out var owner)) owner.Dedupe = null;
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}
