@@ -24,9 +24,9 @@ public sealed class RegistryHarness : IAsyncDisposable
         Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(options), Clock), Metrics);
     }
 
-    public static async Task<RegistryHarness> CreateAsync(RedisServer redis, RegistryOptions? options = null)
+    public static async Task<RegistryHarness> CreateAsync(RedisServer redis, RegistryOptions? options = null, bool flush = true)
     {
-        await redis.FlushAsync();
+        if (flush) await redis.FlushAsync();
         var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         return new RegistryHarness(redis, options ?? new RegistryOptions(), connection);
     }

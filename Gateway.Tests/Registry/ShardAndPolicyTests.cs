@@ -1,0 +1,57 @@
+using FsCheck;
+using FsCheck.Xunit;
+using Gateway.Registry;
+
+namespace Gateway.Tests.Registry;
+
+public sealed class ShardAndPolicyTests
+{
+    [Property]
+    public bool A_session_always_maps_to_the_same_shard_in_range(NonEmptyString tenant, NonEmptyString session, PositiveInt shards)
+    {
+        var count = shards.Get % 256 + 1;
+        var shard = Shard.ForSession(tenant.Get, session.Get, count);
+        return shard.Number >= 0 && shard.Number < count && shard == Shard.ForSession(tenant.Get, session.Get, count);
+    }
+
+    [Property]
+    public bool A_run_id_names_its_shard_and_its_keys_share_one_hash_tag(byte number)
+    {
+        var shard = new Shard(number);
+        var id = Shard.NewRunId(shard);
+        return Shard.TryFromRunId(id, 256, out var parsed) && parsed == shard
+            && shard.Key($"run:{id}").ToString().StartsWith(shard.Prefix.ToString(), StringComparison.Ordinal)
+            && shard.Prefix.ToString().Contains($"{{{number:x2}}}");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not-a-run-id")]
+    [InlineData("ff0123456789abcdef0123456789abcdef")]   // shard ff does not exist with 16 shards
+    [InlineData("0G0123456789abcdef0123456789abcdef")]
+    public void Malformed_run_ids_name_no_shard(string runId) => Assert.False(Shard.TryFromRunId(runId, 16, out _));
+
+    [Fact]
+    public void Invalid_retention_settings_are_refused_with_the_key_that_is_wrong()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RetentionPolicy(new RegistryOptions
+        {
+            ContextIdleTimeout = TimeSpan.Zero,
+            Shards = 0,
+            MaxEntries = { Runs = 0 },
+        }));
+        Assert.Contains("Registry:ContextIdleTimeout", error.Message);
+        Assert.Contains("Registry:Shards", error.Message);
+        Assert.Contains("Registry:MaxEntries:Runs", error.Message);
+    }
+
+    [Fact]
+    public void A_run_timeout_is_capped_by_the_max_lifetime()
+    {
+        var policy = new RetentionPolicy(new RegistryOptions { MaxRunLifetime = TimeSpan.FromHours(2) });
+        var now = DateTimeOffset.UnixEpoch;
+        Assert.Equal(now + TimeSpan.FromMinutes(10), policy.RunTimeout(now, 600).At);
+        Assert.Equal(now + TimeSpan.FromHours(2), policy.RunTimeout(now, 0).At);
+        Assert.Equal(now + TimeSpan.FromHours(2), policy.RunTimeout(now, 86_400).At);
+    }
+}
