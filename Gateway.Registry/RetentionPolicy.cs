@@ -46,22 +46,19 @@ public sealed class RetentionPolicy
     public static void Validate(RegistryOptions o)
     {
         var errors = new List<string>();
-        void Positive(TimeSpan value, string name)
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(o.RunArchiveAfterEnd), o.RunArchiveAfterEnd),
+                     (nameof(o.SessionRunArchiveAfterCleanup), o.SessionRunArchiveAfterCleanup),
+                     (nameof(o.ContextIdleTimeout), o.ContextIdleTimeout), (nameof(o.PendingErrorGrace), o.PendingErrorGrace),
+                     (nameof(o.PendingErrorMax), o.PendingErrorMax), (nameof(o.AbortedRetention), o.AbortedRetention),
+                     (nameof(o.RecipientsIdle), o.RecipientsIdle), (nameof(o.RecipientsAfterFinal), o.RecipientsAfterFinal),
+                     (nameof(o.DedupeRetention), o.DedupeRetention), (nameof(o.MaxRunLifetime), o.MaxRunLifetime),
+                     (nameof(o.TombstoneRetention), o.TombstoneRetention), (nameof(o.KeyTtlSlack), o.KeyTtlSlack),
+                 })
         {
             if (value <= TimeSpan.Zero) errors.Add($"Registry:{name} must be positive (was {value}).");
         }
-        Positive(o.RunArchiveAfterEnd, nameof(o.RunArchiveAfterEnd));
-        Positive(o.SessionRunArchiveAfterCleanup, nameof(o.SessionRunArchiveAfterCleanup));
-        Positive(o.ContextIdleTimeout, nameof(o.ContextIdleTimeout));
-        Positive(o.PendingErrorGrace, nameof(o.PendingErrorGrace));
-        Positive(o.PendingErrorMax, nameof(o.PendingErrorMax));
-        Positive(o.AbortedRetention, nameof(o.AbortedRetention));
-        Positive(o.RecipientsIdle, nameof(o.RecipientsIdle));
-        Positive(o.RecipientsAfterFinal, nameof(o.RecipientsAfterFinal));
-        Positive(o.DedupeRetention, nameof(o.DedupeRetention));
-        Positive(o.MaxRunLifetime, nameof(o.MaxRunLifetime));
-        Positive(o.TombstoneRetention, nameof(o.TombstoneRetention));
-        Positive(o.KeyTtlSlack, nameof(o.KeyTtlSlack));
         if (o.PendingErrorMax < o.PendingErrorGrace) errors.Add("Registry:PendingErrorMax must be at least PendingErrorGrace.");
         if (o.Shards is < 1 or > 256) errors.Add($"Registry:Shards must be 1..256 (was {o.Shards}).");
         if (o.SweepBatchSize < 1) errors.Add("Registry:SweepBatchSize must be at least 1.");
