@@ -9,6 +9,7 @@ namespace Gateway.Hosting;
 public sealed class ChildProcess
 {
     private const int TailLines = 20;
+    private const string SetsidPath = "/usr/bin/setsid";
 
     private readonly Process process;
     private readonly StreamWriter log;
@@ -65,7 +66,10 @@ public sealed class ChildProcess
     public static ChildProcess Start(ResourceSpec spec, string logDirectory, Action<string, string>? echo,
         Action<ResourceStatus> stateChanged)
     {
-        var info = new ProcessStartInfo(spec.FileName)
+        // Each child in its own session (setsid execs in place: same PID), so a terminal's Ctrl+C reaches only
+        // the launcher, which then stops the services before Redis instead of all of them at once.
+        var detach = !OperatingSystem.IsWindows() && File.Exists(SetsidPath);
+        var info = new ProcessStartInfo(detach ? SetsidPath : spec.FileName)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -73,6 +77,7 @@ public sealed class ChildProcess
             RedirectStandardInput = spec.StandardInput is not null,
             WorkingDirectory = spec.WorkingDirectory ?? Environment.CurrentDirectory,
         };
+        if (detach) info.ArgumentList.Add(spec.FileName);
         foreach (var arg in spec.Arguments) info.ArgumentList.Add(arg);
         foreach (var (key, value) in spec.Environment) info.Environment[key] = value;
 
