@@ -22,10 +22,14 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 
     /// <summary>Runs a script on a shard. "now" and the retention policy always go first, so a script can
     /// never write without deadlines.</summary>
-    public async Task<RedisResult[]> RunAsync(string script, Shard shard, params RedisValue[] args)
+    public Task<RedisResult[]> RunAsync(string script, Shard shard, params RedisValue[] args) =>
+        RunAsync(script, shard, time.GetUtcNow(), args);
+
+    /// <summary>As above, at a "now" the caller already used to compute a deadline it passes.</summary>
+    public async Task<RedisResult[]> RunAsync(string script, Shard shard, DateTimeOffset now, params RedisValue[] args)
     {
         var argv = new RedisValue[args.Length + 2];
-        argv[0] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        argv[0] = now.ToUnixTimeMilliseconds();
         argv[1] = policy.Encoded;
         args.CopyTo(argv, 2);
         // ScriptEvaluateAsync sends EVALSHA once the script is known to the server (one round trip).

@@ -18,9 +18,10 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     public async Task<SpawnResult> SpawnAsync(SpawnRequest request)
     {
         var shard = SessionShard(request.Tenant, request.RequesterSessionKey);
-        var timeout = scripts.Policy.RunTimeout(scripts.Time.GetUtcNow(), request.RunTimeoutSeconds);
+        var now = scripts.Time.GetUtcNow();
+        var timeout = scripts.Policy.RunTimeout(now, request.RunTimeoutSeconds);
         var dedupe = request.IdempotencyKey is { } key ? $"{request.Tenant}/{request.RequesterSessionKey}/{key}" : "";
-        var reply = await scripts.RunAsync(RegistryScripts.Spawn, shard,
+        var reply = await scripts.RunAsync(RegistryScripts.Spawn, shard, now,
             Shard.NewRunId(shard), request.Tenant, request.RequesterSessionKey, request.ChildSessionKey ?? "",
             request.Task, request.Label ?? "", Wire(request.Mode), Wire(request.Cleanup), timeout.Milliseconds, dedupe);
         var head = (string)reply[0]!;
