@@ -1,4 +1,6 @@
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Tests.Api;
 
@@ -47,6 +49,25 @@ public sealed class SessionEventStreamTests(RedisServer redis) : IClassFixture<R
 
         Assert.Equal(("tool", "ls"), (live[0].Data.GetProperty("kind").GetString(), live[0].Data.GetProperty("data").GetProperty("name").GetString()));
         Assert.Equal(("error", "boom"), (live[1].Data.GetProperty("kind").GetString(), live[1].Data.GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task Sse_stops_polling_when_the_client_disconnects()
+    {
+        await using var api = new GatewayApiFactory(redis, services: s => s.AddFakeLogging());
+        var client = api.ClientFor();
+        var run = await client.SpawnAsync("agent:bye");
+        await client.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
+
+        await SseReader.ReadAsync(client, "/v1/sessions/agent:bye/events", 1);
+
+        var logs = api.Services.GetRequiredService<FakeLogCollector>();
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (!logs.GetSnapshot().Any(r => r.Message.Contains("closed by the client after 1 events")) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Contains(logs.GetSnapshot(), r => r.Message == "SSE for session agent:bye closed by the client after 1 events");
     }
 
     [Fact]
