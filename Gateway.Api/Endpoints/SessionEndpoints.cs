@@ -17,7 +17,8 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var sessions = app.MapGroup("/v1/sessions/{sessionKey}").WithTags("Sessions").RequireAuthorization();
+        var sessions = app.MapGroup("/v1/sessions/{sessionKey}").WithTags("Sessions").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         sessions.MapGet("/runs", ListRunsAsync).WithSummary("The session's runs still in the registry, oldest first.");
         sessions.MapPost("/abort", AbortAsync).WithSummary("Abort every live run of the session.");
         sessions.MapGet("/events", StreamEventsAsync)
