@@ -28,7 +28,17 @@ public static class ApplicationServiceExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Answers the framework writes itself, without a message of ours.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => "Send the request body as JSON, with 'Content-Type: application/json'.",
+                StatusCodes.Status413PayloadTooLarge => $"The request body is over the limit of " +
+                    $"{context.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayApiOptions>>().Value.MaxBodyBytes} bytes.",
+                _ => null,
+            };
+        });
         services.AddExceptionHandler<GatewayExceptionHandler>();
         // Unreadable bodies and parameters throw, so GatewayExceptionHandler turns them into 400 ProblemDetails
         // that say what was wrong (the default is an empty 400).
@@ -43,6 +53,8 @@ public static class ApplicationServiceExtensions
     public static WebApplication UseApplicationMiddleware(this WebApplication app)
     {
         app.UseExceptionHandler();
+        // Framework answers with no body (415, 405, unknown route) become ProblemDetails too.
+        app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
