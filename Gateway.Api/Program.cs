@@ -1,13 +1,18 @@
-var builder = WebApplication.CreateBuilder(args);
+using Gateway.Api.Endpoints;
+using Gateway.Api.Extensions;
 
+var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddRedisClient("redis");
-builder.Services.AddRunRegistry(builder.Configuration);
+builder.AddApplicationServices();
 
 var app = builder.Build();
-
+app.UseApplicationMiddleware();
 app.MapDefaultEndpoints();
-
+app.MapApiReference();
+app.MapRunEndpoints();
+app.MapSessionEndpoints();
+app.MapRegistryEndpoints();
 app.Run();
 
 namespace Gateway.Api

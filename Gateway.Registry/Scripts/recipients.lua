@@ -7,13 +7,22 @@ if not f[1] then return missing(id) end
 if f[1] ~= tenant then return { 'unknown' } end
 
 local sk = k('rcp:' .. id)
-for i = 6 + n_add, #ARGV do redis.call('SREM', sk, ARGV[i]) end
-for i = 6, 5 + n_add do
-  if redis.call('SISMEMBER', sk, ARGV[i]) == 0 and redis.call('SCARD', sk) >= P.cap_recipients then
-    return { 'full', P.cap_recipients }
+-- Check the resulting size first: a refused update must change nothing (removes apply before adds).
+local size, removed, added = redis.call('SCARD', sk), {}, {}
+for i = 6 + n_add, #ARGV do
+  if not removed[ARGV[i]] and redis.call('SISMEMBER', sk, ARGV[i]) == 1 then
+    removed[ARGV[i]] = true
+    size = size - 1
   end
-  redis.call('SADD', sk, ARGV[i])
 end
+for i = 6, 5 + n_add do
+  local a = ARGV[i]
+  if not added[a] and (removed[a] or redis.call('SISMEMBER', sk, a) == 0) then size = size + 1 end
+  added[a] = true
+end
+if size > P.cap_recipients then return { 'full', P.cap_recipients } end
+for i = 6 + n_add, #ARGV do redis.call('SREM', sk, ARGV[i]) end
+for i = 6, 5 + n_add do redis.call('SADD', sk, ARGV[i]) end
 
 if redis.call('SCARD', sk) == 0 then
   redis.call('DEL', sk)

@@ -1,0 +1,50 @@
+using Gateway.Registry;
+
+namespace Gateway.Api.Contracts;
+
+public sealed record RunResponse(
+    string RunId,
+    string RequesterSessionKey,
+    string? ChildSessionKey,
+    string Task,
+    string? Label,
+    SpawnMode SpawnMode,
+    CleanupMode Cleanup,
+    RunStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    string? EndedReason,
+    string? Error,
+    long LastSeq,
+    DateTimeOffset? LastActiveAt,
+    DateTimeOffset TimeoutAt,
+    bool ErrorPending)
+{
+    public static RunResponse From(RunRecord r) => new(r.RunId, r.RequesterSessionKey, r.ChildSessionKey, r.Task, r.Label,
+        r.Mode, r.Cleanup, r.Status, r.CreatedAt, r.StartedAt, r.EndedAt, r.EndedReason, r.Error, r.LastSeq,
+        r.LastActiveAt, r.TimeoutAt, r.ErrorPending);
+}
+
+public sealed record EventAcceptedResponse(string RunId, long Seq, string EntryId);
+
+/// <summary>The result of a wait (agent.wait): <see cref="Done"/> is false when the wait timed out first.</summary>
+public sealed record WaitResponse(string RunId, RunStatus Status, bool Done, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Error);
+
+public sealed record SessionAbortResponse(IReadOnlyList<string> Aborted);
+
+public sealed record RecipientsResponse(IReadOnlyList<string> Recipients);
+
+public sealed record RegistryResponse(DateTimeOffset At, IReadOnlyList<RegistryStateResponse> Registries, double LagSeconds)
+{
+    public static RegistryResponse From(RegistrySnapshot s) => new(s.At,
+        s.Registries.Select(r => new RegistryStateResponse(r.Name, r.Entries, r.OldestOverdue?.TotalSeconds,
+            new EvictionCounts(Count(r, "ttl"), Count(r, "cap"), Count(r, "cascade"), Count(r, "finalized")))).ToList(),
+        s.Lag.TotalSeconds);
+
+    private static long Count(RegistryState r, string reason) => r.Evictions.GetValueOrDefault(reason);
+}
+
+public sealed record RegistryStateResponse(string Name, long Entries, double? OldestOverdueSeconds, EvictionCounts Evictions);
+
+public sealed record EvictionCounts(long Ttl, long Cap, long Cascade, long Finalized);

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Api.Errors;
+
+/// <summary>
+/// The one place exceptions become responses: a request the framework could not read (malformed JSON,
+/// unknown enum value, body too large) is the client's mistake (4xx); Redis unreachable is 503 with
+/// Retry-After, and the next request simply tries again once the multiplexer has reconnected.
+/// Anything else stays a 500: it is our bug.
+/// </summary>
+public sealed class GatewayExceptionHandler(
+    IProblemDetailsService problems,
+    IOptions<GatewayApiOptions> options,
+    ILogger<GatewayExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } =>
+                (StatusCodes.Status400BadRequest, "Malformed request body", $"The request body is not valid for this endpoint: {json.Message}"),
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            RedisConnectionException or RedisTimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "Redis is unreachable; retry later."),
+            _ => (0, "", ""),
+        };
+        if (status == 0) return false;
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning("Redis unreachable while serving {Method} {Path}: {Error}", context.Request.Method, context.Request.Path, exception.Message);
+            context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString();
+        }
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

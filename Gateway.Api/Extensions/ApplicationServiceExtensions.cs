@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Api.Auth;
+using Gateway.Api.Errors;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace Gateway.Api.Extensions;
+
+public static class ApplicationServiceExtensions
+{
+    /// <summary>Options, registry, API-key authentication, errors as ProblemDetails, JSON and OpenAPI.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GatewayApiOptions>()
+            .Bind(builder.Configuration.GetSection(GatewayApiOptions.SectionName))
+            .Validate(o => o.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Key) && !string.IsNullOrWhiteSpace(k.Tenant)),
+                "Every Gateway:ApiKeys entry needs a Key and a Tenant.")
+            .Validate(o => o.MaxBodyBytes > 0 && o.SsePollInterval > TimeSpan.Zero && o.MaxWaitTimeout >= o.DefaultWaitTimeout,
+                "Gateway:MaxBodyBytes and Gateway:SsePollInterval must be positive, and MaxWaitTimeout at least DefaultWaitTimeout.")
+            .ValidateOnStart();
+        services.AddRunRegistry(builder.Configuration);
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<GatewayExceptionHandler>();
+        // Unreadable bodies and parameters throw, so GatewayExceptionHandler turns them into 400 ProblemDetails
+        // that say what was wrong (the default is an empty 400).
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(
+            new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
+
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        return builder;
+    }
+
+    public static WebApplication UseApplicationMiddleware(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>The OpenAPI document at /openapi/v1.json and its browsable reference at /scalar, both open.</summary>
+    public static WebApplication MapApiReference(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("Gateway API"));
+        return app;
+    }
+}
