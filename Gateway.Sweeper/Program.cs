@@ -1,8 +1,10 @@
 var builder = WebApplication.CreateBuilder(args);
 
+// A web host only for /health and /alive: the sweeper makes no outgoing HTTP calls.
 builder.AddBasicServiceDefaults();
 builder.AddRedisClient("redis");
 builder.Services.AddRunRegistry(builder.Configuration);
+builder.AddSweeper();
 
 var app = builder.Build();
 
