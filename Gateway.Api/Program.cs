@@ -1,9 +1,11 @@
 using Gateway.Api.Endpoints;
 using Gateway.Api.Extensions;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+// Fail fast while Redis is down: clients get 503 + Retry-After at once instead of after a queued timeout.
+builder.AddRedisClient("redis", configureOptions: o => o.BacklogPolicy = BacklogPolicy.FailFast);
 builder.AddApplicationServices();
 
 var app = builder.Build();

@@ -28,7 +28,13 @@ public static class ApplicationServiceExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                context.ProblemDetails.Detail ??= "Send the request body as JSON, with 'Content-Type: application/json'.";
+            }
+        });
         services.AddExceptionHandler<GatewayExceptionHandler>();
         // Unreadable bodies and parameters throw, so GatewayExceptionHandler turns them into 400 ProblemDetails
         // that say what was wrong (the default is an empty 400).
@@ -43,6 +49,8 @@ public static class ApplicationServiceExtensions
     public static WebApplication UseApplicationMiddleware(this WebApplication app)
     {
         app.UseExceptionHandler();
+        // Framework answers with no body (415, 405, unknown route) become ProblemDetails too.
+        app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -17,7 +17,8 @@ namespace Gateway.Tests.Api;
 
 /// <summary>The real Gateway.Api host (Production environment) on a test's real Redis, with two tenants' keys,
 /// optional extra settings, and optionally a fake clock replacing TimeProvider.System.</summary>
-public sealed class GatewayApiFactory(RedisServer redis, IReadOnlyDictionary<string, string>? settings = null, FakeTimeProvider? clock = null)
+public sealed class GatewayApiFactory(RedisServer redis, IReadOnlyDictionary<string, string>? settings = null, FakeTimeProvider? clock = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<ApiEntryPoint>
 {
     public const string KeyA = "test-key-tenant-a-5f1c9e", KeyB = "test-key-tenant-b-83d0aa";
@@ -41,7 +42,11 @@ public sealed class GatewayApiFactory(RedisServer redis, IReadOnlyDictionary<str
         builder.UseSetting("Gateway:ApiKeys:1:Tenant", "tenant-b");
         builder.UseSetting("Gateway:SsePollInterval", "00:00:00.050");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
-        if (clock is not null) builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
+        builder.ConfigureTestServices(collection =>
+        {
+            if (clock is not null) collection.AddSingleton<TimeProvider>(clock);
+            services?.Invoke(collection);
+        });
     }
 
     public HttpClient ClientFor(string? key = KeyA)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Gateway.Api.Contracts;
 using Gateway.Registry;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Api;
 
@@ -14,7 +15,8 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
     [Fact]
     public async Task Spawn_answers_201_with_the_run_and_its_location()
     {
-        await using var api = new GatewayApiFactory(redis);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        await using var api = new GatewayApiFactory(redis, clock: clock);
         var client = api.ClientFor();
 
         var response = await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:main", task = "t", label = "nightly", childSessionKey = "agent:child.1", runTimeoutSeconds = 60 });
@@ -25,7 +27,7 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
         Assert.Matches("^[0-9a-f]{34}$", run.RunId);
         Assert.Equal(("agent:main", "agent:child.1", "t", "nightly"), (run.RequesterSessionKey, run.ChildSessionKey, run.Task, run.Label));
         Assert.Equal((SpawnMode.Run, CleanupMode.Keep, RunStatus.Pending, 0L), (run.SpawnMode, run.Cleanup, run.Status, run.LastSeq));
-        Assert.Equal(run.CreatedAt.AddSeconds(60), run.TimeoutAt);
+        Assert.Equal((clock.GetUtcNow(), clock.GetUtcNow().AddSeconds(60)), (run.CreatedAt, run.TimeoutAt));
         var json = await response.Content.ReadAsStringAsync();
         Assert.Contains("\"spawnMode\":\"run\"", json);
         Assert.Contains("\"status\":\"pending\"", json);
