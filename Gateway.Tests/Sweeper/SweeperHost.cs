@@ -50,7 +50,10 @@ public sealed class SweeperHost(RedisServer redis, FakeTimeProvider clock, param
     public static async Task TickAsync(FakeTimeProvider clock, TimeSpan by, params SweeperHost[] hosts)
     {
         var before = hosts.Select(h => h.PassesLogged).ToArray();
-        clock.Advance(by);
+        // Advance would fire the periodic timer once per elapsed interval, queueing a second pass behind
+        // the first; a clock that jumps (AdjustTime) then ticks once gives exactly one pass per tick.
+        if (by > Interval) clock.AdjustTime(clock.GetUtcNow() + by - Interval);
+        clock.Advance(by > Interval ? Interval : by);
         for (var i = 0; i < hosts.Length; i++)
         {
             var (host, passes) = (hosts[i], before[i]);
