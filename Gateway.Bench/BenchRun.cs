@@ -24,9 +24,9 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var loadAverage = ProcStats.LoadAverage();
 
         var starting = phase("start stack");
-        await using var stack = options.Target is null ? await LocalStack.StartAsync(ct) : null;
+        await using var stack = options.Target is null ? await BenchStack.StartAsync(ct) : null;
         var evictions = new SweeperEvictions();
-        if (stack is not null) stack.Sweeper.Line += evictions.Observe;
+        if (stack is not null) stack.SweeperLine += evictions.Observe;
         starting.Update(1, stack is null ? $"target {options.Target}" : $"api {stack.ApiUrl}, redis {stack.RedisConnection}");
 
         var redisConnection = stack?.RedisConnection ?? options.Redis!;
@@ -44,7 +44,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var warming = phase("warm-up");
         await WhileSamplingAsync(warmup.RunAsync(0, options.WarmupSessions, options.Concurrency, ct),
             () => warming.Update((double)warmup.SessionsDone / options.WarmupSessions, $"{warmup.SessionsDone:N0} sessions"), ct);
-        var apiRssStart = ProcStats.RssMb(stack?.Api.Pid);
+        var apiRssStart = ProcStats.RssMb(stack?.ApiPid);
 
         // The measured load.
         var load = new LoadGenerator(http, runTag);
@@ -63,7 +63,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
                 peakRuns = reading.Runs;
                 bytesPerRun = (double)(memory.UsedMemory - baseline.UsedMemory) / reading.Runs;
             }
-            apiRssPeak = Max(apiRssPeak, ProcStats.RssMb(stack?.Api.Pid));
+            apiRssPeak = Max(apiRssPeak, ProcStats.RssMb(stack?.ApiPid));
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             loading.Update((double)load.SessionsDone / options.Sessions,
                 $"{load.SessionsDone:N0}/{options.Sessions:N0} sessions, {load.SessionsDone / seconds:N0}/s, " +
@@ -72,7 +72,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var duration = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var after = await RedisStats.ReadAsync(server);
         var cpuAfter = CpuByProcess(stack, after.ProcessId);
-        var apiRssEnd = ProcStats.RssMb(stack?.Api.Pid);
+        var apiRssEnd = ProcStats.RssMb(stack?.ApiPid);
         var done = Math.Max(load.SessionsDone, 1);
 
         // The drain: every registry empty, then no registry key left in Redis.
@@ -97,7 +97,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         await Task.Delay(StackSettings.SweepInterval * 2, ct);
         var keysLeft = await RegistryKeys.LeftAsync(server);
         var peakMemory = (await RedisStats.ReadAsync(server)).UsedMemoryPeak;
-        var sweeperRss = ProcStats.RssMb(stack?.Sweeper.Pid);
+        var sweeperRss = ProcStats.RssMb(stack?.SweeperPid);
 
         var ceilingPhase = phase("redis ceiling");
         var ceiling = await RedisCeiling.MeasureAsync(server, redisConnection, options.Concurrency, ct);
@@ -164,10 +164,10 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
     private static Task WhileSamplingAsync(Task work, Action sample, CancellationToken cancellationToken) =>
         WhileSamplingAsync(work, () => { sample(); return Task.CompletedTask; }, cancellationToken);
 
-    private static Dictionary<string, double?> CpuByProcess(LocalStack? stack, int redisPid) => new()
+    private static Dictionary<string, double?> CpuByProcess(BenchStack? stack, int redisPid) => new()
     {
-        ["gateway-api"] = ProcStats.CpuSeconds(stack?.Api.Pid),
-        ["gateway-sweeper"] = ProcStats.CpuSeconds(stack?.Sweeper.Pid),
+        ["gateway-api"] = ProcStats.CpuSeconds(stack?.ApiPid),
+        ["gateway-sweeper"] = ProcStats.CpuSeconds(stack?.SweeperPid),
         ["redis"] = ProcStats.CpuSeconds(stack is null && !IsLocal(redisPid) ? null : redisPid),
         ["bench"] = ProcStats.CpuSeconds(Environment.ProcessId),
     };

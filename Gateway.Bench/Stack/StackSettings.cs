@@ -11,7 +11,7 @@ public static class StackSettings
 
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
-    public static readonly IReadOnlyDictionary<string, string> Registry = new Dictionary<string, string>
+    public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
     {
         ["Registry__RunArchiveAfterEnd"] = "00:00:05",
         ["Registry__SessionRunArchiveAfterCleanup"] = "00:00:05",
@@ -26,6 +26,9 @@ public static class StackSettings
         ["Registry__MaxRunLifetime"] = "00:10:00",
         ["Registry__KeyTtlSlack"] = "00:01:00",
         ["Sweeper__Interval"] = "00:00:01",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Gateway"] = "Information",
+        ["Logging__Console__FormatterName"] = "json",
     };
 
     /// <summary>The longest chain of retentions a session of the workload goes through (a session that never

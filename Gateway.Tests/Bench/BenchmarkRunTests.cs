@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Bench;
@@ -52,7 +53,7 @@ public sealed class BenchmarkRunTests
     private static async Task<(int ExitCode, string Output, string Errors)> RunBenchAsync(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(BenchAssembly());
+        info.ArgumentList.Add(ProjectOutputs.FromAssembly(typeof(BenchmarkRunTests).Assembly).DllOf("Gateway.Bench"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -69,16 +70,5 @@ public sealed class BenchmarkRunTests
             await process.WaitForExitAsync(CancellationToken.None);
         }
         return (process.ExitCode, await output, await errors);
-    }
-
-    /// <summary>Gateway.Bench's build output beside this test assembly's (same configuration and framework).</summary>
-    private static string BenchAssembly()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Gateway.Aspire.sln"))) root = root.Parent;
-        var path = Path.Combine(root!.FullName, "Gateway.Bench", "bin", here.Parent!.Name, here.Name, "Gateway.Bench.dll");
-        Assert.True(File.Exists(path), $"Gateway.Bench is not built at {path}.");
-        return path;
     }
 }
