@@ -126,6 +126,10 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
             MaxMs = Math.Round(load.Latencies.MaxMs, 2),
             RedisCommandsPerLifecycle = Math.Round((double)(after.RoundTrips - before.RoundTrips) / done, 2),
             RedisServerCommandsPerLifecycle = Math.Round((double)(after.TotalCommands - before.TotalCommands) / done, 2),
+            RedisCallsPerLifecycle = after.CallsByCommand
+                .Select(c => (c.Key, Calls: c.Value - before.CallsByCommand.GetValueOrDefault(c.Key)))
+                .Where(c => c.Calls > 0).OrderByDescending(c => c.Calls)
+                .ToDictionary(c => c.Key, c => Math.Round((double)c.Calls / done, 3)),
             RedisCeilingOpsPerS = ceiling,
             CpuMsPerLifecycle = cpuAfter.ToDictionary(p => p.Key,
                 p => p.Value - cpuBefore[p.Key] is { } seconds ? Math.Round(seconds * 1000 / done, 3) : (double?)null),

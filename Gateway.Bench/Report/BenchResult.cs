@@ -25,6 +25,8 @@ public sealed record BenchResult
     public required double RedisCommandsPerLifecycle { get; init; }
     /// <summary>Every command Redis executed per session, those inside scripts included.</summary>
     public required double RedisServerCommandsPerLifecycle { get; init; }
+    /// <summary>Calls per session of each Redis command during the load (commandstats; inside scripts too), most first.</summary>
+    public required IReadOnlyDictionary<string, double> RedisCallsPerLifecycle { get; init; }
     public required double? RedisCeilingOpsPerS { get; init; }
     public required IReadOnlyDictionary<string, double?> CpuMsPerLifecycle { get; init; }
     public required double? ApiRssMbStart { get; init; }
