@@ -45,6 +45,19 @@ public sealed class RoundTripTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(6, lab.Operations - before);
     }
 
+    [Fact]
+    public async Task Scripts_flushed_from_Redis_are_loaded_again_without_running_twice()
+    {
+        await using var lab = await Lab.CreateAsync(redis);
+        await lab.LifecycleAsync("before-flush");
+
+        await redis.Server.ScriptFlushAsync(); // as after a Redis restart: EVALSHA answers NOSCRIPT
+        await lab.LifecycleAsync("after-flush"); // asserts every event was accepted once, in order
+
+        var runs = await lab.Registry.ListSessionRunsAsync("t1", "after-flush");
+        Assert.Equal((RunStatus.Ok, 5L), (Assert.Single(runs).Status, runs[0].LastSeq));
+    }
+
     private sealed class Lab : IAsyncDisposable
     {
         private readonly ConnectionMultiplexer connection;
