@@ -45,7 +45,7 @@ public sealed class LatencyHistogram
     }
 
     private static double UpperEdgeMs(int bucket) =>
-        bucket < FineBuckets ? (bucket + 1) * 0.01
+        bucket < FineBuckets ? Math.Round((bucket + 1) * 0.01, 2)
         : bucket < FineBuckets + CoarseBuckets ? 1_000 + (bucket - FineBuckets + 1)
         : double.PositiveInfinity;
 }

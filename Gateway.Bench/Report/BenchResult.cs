@@ -20,8 +20,8 @@ public sealed record BenchResult
     [JsonPropertyName("p99_ms")] public required double P99Ms { get; init; }
     [JsonPropertyName("p999_ms")] public required double P999Ms { get; init; }
     public required double MaxMs { get; init; }
-    /// <summary>Client round trips (EVAL/EVALSHA/HGETALL received by Redis) per session during the measured load,
-    /// the sweeper's and the sampler's included.</summary>
+    /// <summary>Script calls (EVAL/EVALSHA, one round trip each) Redis received per session during the measured
+    /// load, the sweeper's and the benchmark's sampling included.</summary>
     public required double RedisCommandsPerLifecycle { get; init; }
     /// <summary>Every command Redis executed per session, those inside scripts included.</summary>
     public required double RedisServerCommandsPerLifecycle { get; init; }
