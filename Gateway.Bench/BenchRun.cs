@@ -147,8 +147,11 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
             EvictionsByReason = stack is null ? null : evictions.Totals,
             IdleSweepMs1K = sweep?.IdleSweepMs1k,
             IdleSweepMs1M = sweep?.IdleSweepMsLarge,
+            IdleSweepRedisMs1K = sweep?.IdleSweepRedisMs1k,
+            IdleSweepRedisMs1M = sweep?.IdleSweepRedisMsLarge,
             IdleSweepLargeEntries = sweep?.LargeEntries,
             EvictionsPerS = sweep?.EvictionsPerSecond,
+            RunsFinalizedPerS = sweep?.RunsFinalizedPerSecond,
             RunsRemovedPerS = sweep?.RunsRemovedPerSecond,
             SweepKeysLeft = sweep?.KeysLeft,
         };

@@ -4,7 +4,8 @@ using StackExchange.Redis;
 namespace Gateway.Bench.Measure;
 
 /// <summary>One reading of Redis INFO (stats, memory, commandstats) of the server under test.</summary>
-public sealed record RedisStats(int ProcessId, long TotalCommands, IReadOnlyDictionary<string, long> CallsByCommand, long UsedMemory, long UsedMemoryPeak)
+public sealed record RedisStats(int ProcessId, long TotalCommands, IReadOnlyDictionary<string, long> CallsByCommand,
+    IReadOnlyDictionary<string, long> MicrosecondsByCommand, long UsedMemory, long UsedMemoryPeak)
 {
     /// <summary>Script calls: every registry write and most reads are one script call, one round trip. Redis
     /// counts the commands a script runs as well, in total_commands_processed and in commandstats (HGETALL, ZSCORE,
@@ -14,13 +15,19 @@ public sealed record RedisStats(int ProcessId, long TotalCommands, IReadOnlyDict
 
     public long RoundTrips => RoundTripCommands.Sum(c => CallsByCommand.GetValueOrDefault(c));
 
+    /// <summary>Time Redis spent running scripts (commands inside them included), in microseconds.</summary>
+    public long ScriptMicroseconds => RoundTripCommands.Sum(c => MicrosecondsByCommand.GetValueOrDefault(c));
+
     public static async Task<RedisStats> ReadAsync(IServer server)
     {
         var info = (await server.InfoAsync("all")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-        var calls = info.Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal)).ToDictionary(
+        // cmdstat_evalsha:calls=12,usec=345,usec_per_call=28.75,...
+        var stats = info.Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal)).ToDictionary(
             p => p.Key["cmdstat_".Length..],
-            p => long.Parse(p.Value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture));
-        return new RedisStats(int.Parse(info["process_id"], CultureInfo.InvariantCulture), long.Parse(info["total_commands_processed"], CultureInfo.InvariantCulture), calls,
+            p => p.Value.Split(',').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]));
+        var calls = stats.ToDictionary(p => p.Key, p => long.Parse(p.Value["calls"], CultureInfo.InvariantCulture));
+        var usec = stats.ToDictionary(p => p.Key, p => long.Parse(p.Value["usec"], CultureInfo.InvariantCulture));
+        return new RedisStats(int.Parse(info["process_id"], CultureInfo.InvariantCulture), long.Parse(info["total_commands_processed"], CultureInfo.InvariantCulture), calls, usec,
             long.Parse(info["used_memory"], CultureInfo.InvariantCulture), long.Parse(info["used_memory_peak"], CultureInfo.InvariantCulture));
     }
 }

@@ -43,8 +43,12 @@ public sealed record BenchResult
     public required IReadOnlyDictionary<string, Dictionary<string, long>>? EvictionsByReason { get; init; }
     [JsonPropertyName("idle_sweep_ms_1k")] public required double? IdleSweepMs1K { get; init; }
     [JsonPropertyName("idle_sweep_ms_1m")] public required double? IdleSweepMs1M { get; init; }
+    /// <summary>Of an idle pass, the time Redis spent in the sweep scripts (the rest is round trips and the client).</summary>
+    [JsonPropertyName("idle_sweep_redis_ms_1k")] public required double? IdleSweepRedisMs1K { get; init; }
+    [JsonPropertyName("idle_sweep_redis_ms_1m")] public required double? IdleSweepRedisMs1M { get; init; }
     public required int? IdleSweepLargeEntries { get; init; }
     public required double? EvictionsPerS { get; init; }
+    public required double? RunsFinalizedPerS { get; init; }
     public required double? RunsRemovedPerS { get; init; }
     public required long? SweepKeysLeft { get; init; }
 

@@ -40,8 +40,10 @@ public static class ResultTable
         Row("idle sweep ms, 1k live", r.IdleSweepMs1K);
         Row($"idle sweep ms, {r.IdleSweepLargeEntries:N0} live", r.IdleSweepMs1M, "<= 1.5 x 1k",
             r.IdleSweepMs1M is { } large && r.IdleSweepMs1K is { } small ? large <= 1.5 * small : null);
+        Row("idle sweep: ms inside Redis, 1k / large", $"{Format(r.IdleSweepRedisMs1K)} / {Format(r.IdleSweepRedisMs1M)}");
         Row("evictions/s (all due at once)", r.EvictionsPerS, ">= 100,000", r.EvictionsPerS is { } e ? e >= 100_000 : null);
-        Row("runs removed/s (all due at once)", r.RunsRemovedPerS);
+        Row("runs finalized/s (all leases due at once)", r.RunsFinalizedPerS);
+        Row("runs removed/s (all archives due at once)", r.RunsRemovedPerS);
         Row("load average at start", r.LoadAverageStart);
         return table;
     }
