@@ -36,7 +36,10 @@ public static class StackPlan
     /// <summary>redis-server on loopback with a password (sent on stdin), persistent unless ephemeral.</summary>
     public static ResourceSpec Redis(StackOptions options, string executable, int port, string password)
     {
-        List<string> args = ["-", "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no"];
+        List<string> args = ["-", "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no",
+            // Redis 7 preallocates a stream's first node at this size (default 4096) and keeps it: with one short
+            // event stream per session that was over half of Redis' memory per run (docs/benchmarks.md).
+            "--stream-node-max-bytes", "1536"];
         if (options.Ephemeral)
         {
             args.AddRange(["--save", "", "--appendonly", "no"]);

@@ -21,6 +21,9 @@ public enum SpawnOutcome { Created, Duplicate, Refused }
 
 public sealed record SpawnResult(SpawnOutcome Outcome, string? RunId);
 
+/// <summary>A spawn's result and the run as stored right after it (null when refused).</summary>
+public sealed record SpawnedRun(SpawnResult Result, RunRecord? Run);
+
 /// <summary>An event for a run: lifecycle (<c>start</c>, <c>end</c>, <c>error</c>) or agent (<c>assistant</c>, <c>tool</c>, ...).</summary>
 public sealed record RunEvent(string Stream, long Seq, string Data = "", bool Aborted = false)
 {

@@ -15,7 +15,10 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
 
     private Shard SessionShard(string tenant, string sessionKey) => Shard.ForSession(tenant, sessionKey, Options.Shards);
 
-    public async Task<SpawnResult> SpawnAsync(SpawnRequest request)
+    public async Task<SpawnResult> SpawnAsync(SpawnRequest request) => (await SpawnRunAsync(request)).Result;
+
+    /// <summary>Spawns a run and returns it as stored (read by the same script: no second round trip).</summary>
+    public async Task<SpawnedRun> SpawnRunAsync(SpawnRequest request)
     {
         var shard = SessionShard(request.Tenant, request.RequesterSessionKey);
         var now = scripts.Time.GetUtcNow();
@@ -25,15 +28,19 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
             Shard.NewRunId(shard), request.Tenant, request.RequesterSessionKey, request.ChildSessionKey ?? "",
             request.Task, request.Label ?? "", Wire(request.Mode), Wire(request.Cleanup), timeout.Milliseconds, dedupe);
         var head = (string)reply[0]!;
-        metrics.Evicted(RegistryScripts.Evictions(reply, head == "full" ? 1 : 2));
-        switch (head)
+        if (head == "full")
         {
-            case "ok": return new SpawnResult(SpawnOutcome.Created, (string)reply[1]!);
-            case "duplicate": return new SpawnResult(SpawnOutcome.Duplicate, (string)reply[1]!);
-            default:
-                metrics.SpawnRefused();
-                return new SpawnResult(SpawnOutcome.Refused, null);
+            metrics.Evicted(RegistryScripts.Evictions(reply, 1));
+            metrics.SpawnRefused();
+            return new SpawnedRun(new SpawnResult(SpawnOutcome.Refused, null), null);
         }
+        var runId = (string)reply[1]!;
+        var fieldCount = (int)reply[2];
+        metrics.Evicted(RegistryScripts.Evictions(reply, 3 + fieldCount));
+        var fields = new HashEntry[fieldCount / 2];
+        for (var i = 0; i < fields.Length; i++) fields[i] = new HashEntry((string)reply[3 + 2 * i]!, (string)reply[4 + 2 * i]!);
+        var outcome = head == "ok" ? SpawnOutcome.Created : SpawnOutcome.Duplicate;
+        return new SpawnedRun(new SpawnResult(outcome, runId), fields.Length > 0 ? Parse(runId, fields) : null);
     }
 
     public async Task<EventResult> AppendEventAsync(string tenant, string runId, RunEvent runEvent)

@@ -35,7 +35,7 @@ public static class RunEndpoints
     {
         if (RequestValidation.Check(request) is { Count: > 0 } errors) return Problems.Invalid(errors);
         var tenant = user.Tenant();
-        var result = await registry.SpawnAsync(new SpawnRequest(tenant, request.RequesterSessionKey!, request.Task!,
+        var (result, spawned) = await registry.SpawnRunAsync(new SpawnRequest(tenant, request.RequesterSessionKey!, request.Task!,
             request.Label, request.ChildSessionKey, request.SpawnMode ?? SpawnMode.Run, request.Cleanup ?? CleanupMode.Keep,
             request.RunTimeoutSeconds ?? 0, request.IdempotencyKey));
         if (result.Outcome == SpawnOutcome.Refused)
@@ -43,8 +43,7 @@ public static class RunEndpoints
             context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString();
             return Problems.Unavailable("Live runs fill the runs registry (admission control); retry after some runs end.");
         }
-        var lookup = await registry.GetRunAsync(tenant, result.RunId!);
-        if (lookup.Run is not { } run) return Problems.RunGone(result.RunId!);
+        if (spawned is not { } run) return Problems.RunGone(result.RunId!);
         var body = RunResponse.From(run);
         return result.Outcome == SpawnOutcome.Created ? TypedResults.Created($"/v1/runs/{run.RunId}", body) : TypedResults.Ok(body);
     }

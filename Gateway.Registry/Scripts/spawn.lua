@@ -1,4 +1,6 @@
 -- Spawn a run. ARGV: now, policy, id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
+-- Reply: { 'ok'|'duplicate', id, n, the run's n hash fields and values } or { 'full' }, then eviction counts.
+-- The run comes back in the same call, so the API answers a spawn with one round trip.
 local id, tenant, session = ARGV[3], ARGV[4], ARGV[5]
 local timeout_at, dedupe = tonumber(ARGV[11]), ARGV[12]
 local sid = tenant .. '/' .. session
@@ -10,7 +12,10 @@ if dedupe ~= '' then
     remove_dedupe(dedupe, 'ttl')
   else
     local existing = redis.call('GET', k('ddp:' .. dedupe))
-    if existing then return counts_reply({ 'duplicate', existing }) end
+    if existing then
+      local fields = redis.call('HGETALL', k('run:' .. existing))
+      return counts_reply({ 'duplicate', existing, #fields, unpack(fields) })
+    end
   end
 end
 -- Admission control: refuse only when live runs alone fill the registry.
@@ -37,4 +42,5 @@ end
 
 redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
 touch_session(sid, lease)
-return counts_reply({ 'ok', id })
+local fields = redis.call('HGETALL', rk)
+return counts_reply({ 'ok', id, #fields, unpack(fields) })

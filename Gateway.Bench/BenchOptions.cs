@@ -1,0 +1,16 @@
+namespace Gateway.Bench;
+
+/// <summary>What one benchmark run does, from the command line.</summary>
+public sealed record BenchOptions(
+    int Sessions,
+    int Concurrency,
+    Uri? Target,
+    string? ApiKey,
+    string? Redis,
+    bool Json,
+    int SweepEntries,
+    TimeSpan MaxDuration)
+{
+    /// <summary>Sessions run before measuring, so that the JIT, pools and caches are warm when RSS is first read.</summary>
+    public int WarmupSessions => Math.Clamp(Sessions / 50, 200, 5_000);
+}

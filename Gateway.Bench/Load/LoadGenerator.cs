@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace Gateway.Bench.Load;
+
+/// <summary>
+/// Drives the workload of <see cref="SessionPlan"/> through the HTTP API with a fixed number of sessions in
+/// flight. Each request's latency (send to last response byte) goes into one histogram; failures are counted
+/// by status code, never thrown, so one bad answer does not end the run.
+/// </summary>
+public sealed class LoadGenerator(HttpClient http, string runTag)
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private static readonly byte[] Start = Body("""{"seq":1,"stream":"lifecycle","phase":"start"}""");
+    private static readonly byte[] ErrorEnd = Body($$"""{"seq":{{SessionPlan.AgentEvents + 2}},"stream":"lifecycle","phase":"error","error":"model overloaded"}""");
+    private static readonly byte[] End = Body($$"""{"seq":{{SessionPlan.AgentEvents + 2}},"stream":"lifecycle","phase":"end"}""");
+    private static readonly byte[][] AgentEvents = Enumerable.Range(2, SessionPlan.AgentEvents)
+        .Select(seq => Body($$$"""{"seq":{{{seq}}},"stream":"assistant","data":{"text":"partial answer {{{seq}}}"}}""")).ToArray();
+
+    private readonly ConcurrentDictionary<string, long> failures = new();
+    private long sessionsDone;
+
+    public LatencyHistogram Latencies { get; } = new();
+
+    public long SessionsDone => Interlocked.Read(ref sessionsDone);
+
+    /// <summary>Failed requests by status code (or exception type).</summary>
+    public IReadOnlyDictionary<string, long> Failures => failures;
+
+    public long FailedRequests => failures.Values.Sum();
+
+    /// <summary>Runs sessions [first, first + count) with <paramref name="concurrency"/> in flight; stops early when cancelled.</summary>
+    public async Task RunAsync(long first, long count, int concurrency, CancellationToken cancellationToken)
+    {
+        var next = first - 1;
+        var end = first + count;
+        async Task Worker()
+        {
+            long i;
+            try
+            {
+                while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < end)
+                {
+                    await RunSessionAsync(new SessionPlan(i), cancellationToken);
+                    Interlocked.Increment(ref sessionsDone);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // the run's time limit: the sessions done so far are the result
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+    }
+
+    private async Task RunSessionAsync(SessionPlan plan, CancellationToken cancellationToken)
+    {
+        var spawn = Body($$"""{"requesterSessionKey":"{{runTag}}-{{plan.Ticket}}","childSessionKey":"{{runTag}}-{{plan.Child}}","task":"answer the ticket","spawnMode":"session"}""");
+        var location = await SendAsync("/v1/runs", spawn, HttpStatusCode.Created, cancellationToken);
+        if (location is null) return;
+        var events = location + "/events";
+        if (await SendAsync(events, Start, HttpStatusCode.Accepted, cancellationToken) is null) return;
+        foreach (var agentEvent in AgentEvents)
+        {
+            if (await SendAsync(events, agentEvent, HttpStatusCode.Accepted, cancellationToken) is null) return;
+        }
+        _ = plan.Ending switch
+        {
+            SessionEnding.Completed => await SendAsync(events, End, HttpStatusCode.Accepted, cancellationToken),
+            SessionEnding.Error => await SendAsync(events, ErrorEnd, HttpStatusCode.Accepted, cancellationToken),
+            SessionEnding.Aborted => await SendAsync(location + "/abort", [], HttpStatusCode.OK, cancellationToken),
+            _ => location,
+        };
+    }
+
+    /// <summary>POSTs a JSON body; returns the run's path (from Location, else the request path) or null on failure.</summary>
+    private async Task<string?> SendAsync(string path, byte[] body, HttpStatusCode expected, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = Json;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            Latencies.Record(Stopwatch.GetElapsedTime(started));
+            if (response.StatusCode != expected)
+            {
+                failures.AddOrUpdate(((int)response.StatusCode).ToString(), 1, (_, n) => n + 1);
+                return null;
+            }
+            return response.Headers.Location?.OriginalString ?? path;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            failures.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
+            return null;
+        }
+    }
+
+    private static byte[] Body(string json) => Encoding.UTF8.GetBytes(json);
+
+    /// <summary>One pooled HTTP/1.1 client for the load: a connection per session in flight, kept open.</summary>
+    public static HttpClient CreateClient(Uri baseAddress, string apiKey, int concurrency)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = concurrency,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return http;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Gateway.Bench.Measure;
+
+/// <summary>One reading of Redis INFO (stats, memory, commandstats) of the server under test.</summary>
+public sealed record RedisStats(int ProcessId, long TotalCommands, IReadOnlyDictionary<string, long> CallsByCommand,
+    IReadOnlyDictionary<string, long> MicrosecondsByCommand, long UsedMemory, long UsedMemoryPeak)
+{
+    /// <summary>Script calls: every registry write and most reads are one script call, one round trip. Redis
+    /// counts the commands a script runs as well, in total_commands_processed and in commandstats (HGETALL, ZSCORE,
+    /// ...), so those cannot tell a client's own read from a script's; the API's only other round trip on the
+    /// benchmark's path is the read after an abort (5% of sessions). RoundTripTests count them client-side.</summary>
+    public static readonly string[] RoundTripCommands = ["evalsha", "eval", "evalsha_ro", "eval_ro"];
+
+    public long RoundTrips => RoundTripCommands.Sum(c => CallsByCommand.GetValueOrDefault(c));
+
+    /// <summary>Time Redis spent running scripts (commands inside them included), in microseconds.</summary>
+    public long ScriptMicroseconds => RoundTripCommands.Sum(c => MicrosecondsByCommand.GetValueOrDefault(c));
+
+    public static async Task<RedisStats> ReadAsync(IServer server)
+    {
+        var info = (await server.InfoAsync("all")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        // cmdstat_evalsha:calls=12,usec=345,usec_per_call=28.75,...
+        var stats = info.Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal)).ToDictionary(
+            p => p.Key["cmdstat_".Length..],
+            p => p.Value.Split(',').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]));
+        var calls = stats.ToDictionary(p => p.Key, p => long.Parse(p.Value["calls"], CultureInfo.InvariantCulture));
+        var usec = stats.ToDictionary(p => p.Key, p => long.Parse(p.Value["usec"], CultureInfo.InvariantCulture));
+        return new RedisStats(int.Parse(info["process_id"], CultureInfo.InvariantCulture), long.Parse(info["total_commands_processed"], CultureInfo.InvariantCulture), calls, usec,
+            long.Parse(info["used_memory"], CultureInfo.InvariantCulture), long.Parse(info["used_memory_peak"], CultureInfo.InvariantCulture));
+    }
+}

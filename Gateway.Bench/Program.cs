@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Gateway.Bench;
+using Gateway.Bench.Report;
+using Spectre.Console;
+
+var sessions = new Option<int>("--sessions") { Description = "Sessions to run (after a warm-up of 2%, 200..5,000).", DefaultValueFactory = _ => 10_000 };
+var concurrency = new Option<int>("--concurrency") { Description = "Sessions in flight at once.", DefaultValueFactory = _ => 64 };
+var target = new Option<Uri?>("--target") { Description = "Base URL of a running gateway-api (default: start an own stack on loopback)." };
+var apiKey = new Option<string?>("--api-key") { Description = "API key for --target." };
+var redis = new Option<string?>("--redis") { Description = "Redis connection string of --target's Redis (for the Redis-side figures)." };
+var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+var sweepEntries = new Option<int>("--sweep-entries") { Description = "Live runs for the large idle-sweep and eviction measure.", DefaultValueFactory = _ => 1_000_000 };
+var maxMinutes = new Option<int>("--max-minutes") { Description = "Stop the whole run after this long, whatever it is doing.", DefaultValueFactory = _ => 60 };
+
+var root = new RootCommand("Gateway load and soak benchmark: seed-shaped sessions through the HTTP API, then drain, Redis ceiling and sweep cost.")
+{
+    sessions, concurrency, target, apiKey, redis, json, sweepEntries, maxMinutes,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    if (Problems(parse).ToList() is { Count: > 0 } problems)
+    {
+        problems.ForEach(Console.Error.WriteLine);
+        return 2;
+    }
+    var options = new BenchOptions(parse.GetValue(sessions), parse.GetValue(concurrency), parse.GetValue(target),
+        parse.GetValue(apiKey), parse.GetValue(redis), parse.GetValue(json), parse.GetValue(sweepEntries),
+        TimeSpan.FromMinutes(parse.GetValue(maxMinutes)));
+    BenchResult? result = null;
+    await ProgressView.Create().RunAsync(async phase => result = await new BenchRun(options, phase).RunAsync(cancellationToken));
+    AnsiConsole.Write(ResultTable.Build(result!));
+    if (options.Json) Console.WriteLine(result!.ToJson());
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();
+
+IEnumerable<string> Problems(ParseResult parse)
+{
+    if (parse.GetValue(sessions) < 1) yield return "--sessions must be at least 1.";
+    if (parse.GetValue(concurrency) is < 1 or > 4096) yield return "--concurrency must be 1..4096.";
+    if (parse.GetValue(sweepEntries) < 1_000) yield return "--sweep-entries must be at least 1,000.";
+    if (parse.GetValue(maxMinutes) < 1) yield return "--max-minutes must be at least 1.";
+    if (parse.GetValue(target) is not { } url) yield break;
+    if (!url.IsLoopback) yield return "--target must be a loopback address (127.0.0.1 or localhost): load goes nowhere else.";
+    if (string.IsNullOrEmpty(parse.GetValue(apiKey)) || string.IsNullOrEmpty(parse.GetValue(redis))) yield return "--target needs --api-key and --redis.";
+}

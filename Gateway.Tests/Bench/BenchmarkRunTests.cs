@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gateway.Hosting;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Bench;
+
+/// <summary>
+/// Runs Gateway.Bench as a real process at a small size (its own redis-server, gateway-api and gateway-sweeper)
+/// and checks that its JSON line carries every figure of issue 5 and that every registry drained. The full sizes
+/// (100,000 and 1,000,000 sessions) stay out of CI: see docs/benchmarks.md.
+/// </summary>
+public sealed class BenchmarkRunTests
+{
+    private static readonly string[] RequiredFields =
+    [
+        "sessions", "lifecycles_per_s", "p50_ms", "p99_ms", "redis_commands_per_lifecycle", "redis_ceiling_ops_per_s",
+        "api_rss_mb_start", "api_rss_mb_end", "sweeper_rss_mb_end", "redis_bytes_per_live_run", "redis_used_memory_peak_bytes",
+        "redis_keys_after_drain", "drain_seconds", "evictions_by_reason", "idle_sweep_ms_1k", "idle_sweep_ms_1m", "evictions_per_s",
+    ];
+
+    [Fact]
+    public async Task A_small_run_reports_every_figure_and_drains_every_registry()
+    {
+        _ = RedisServer.Executable; // fails at once with the install command if redis-server is missing
+        var (exitCode, output, errors) = await RunBenchAsync(
+            "--sessions", "2000", "--concurrency", "32", "--sweep-entries", "20000", "--json", "--max-minutes", "3");
+
+        Assert.True(exitCode == 0, $"Gateway.Bench exited with {exitCode}:\n{errors}\n{output}");
+        var lastLine = output.TrimEnd().Split('\n')[^1];
+        using var json = JsonDocument.Parse(lastLine);
+        var result = json.RootElement;
+        foreach (var field in RequiredFields)
+        {
+            Assert.True(result.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null,
+                $"Field '{field}' is missing or null in: {lastLine}");
+        }
+
+        Assert.Equal(2000, result.GetProperty("sessions").GetInt64());
+        Assert.Equal(0, result.GetProperty("failed_requests").GetInt64());
+        Assert.Equal(0, result.GetProperty("redis_keys_after_drain").GetInt64());
+        Assert.True(result.GetProperty("drain_seconds").GetDouble() <= result.GetProperty("drain_bound_seconds").GetDouble() * 2,
+            $"The registries took {result.GetProperty("drain_seconds")} s to drain.");
+        // Every run the load spawned (warm-up included) was removed by its retention, none by a cap.
+        var runs = result.GetProperty("evictions_by_reason").GetProperty("runs");
+        Assert.True(runs.GetProperty("ttl").GetInt64() >= 2000, $"runs evicted: {runs}");
+        Assert.False(runs.TryGetProperty("cap", out _), $"runs evicted by cap: {runs}");
+        Assert.True(result.GetProperty("lifecycles_per_s").GetDouble() > 0);
+        Assert.True(result.GetProperty("evictions_per_s").GetDouble() > 0);
+        Assert.Equal(0, result.GetProperty("sweep_keys_left").GetInt64());
+    }
+
+    private static async Task<(int ExitCode, string Output, string Errors)> RunBenchAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(ProjectOutputs.FromAssembly(typeof(BenchmarkRunTests).Assembly).DllOf("Gateway.Bench"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM lets the benchmark stop its own stack; it has a --max-minutes of its own well before this.
+            Process.Start("kill", ["-TERM", process.Id.ToString()])?.WaitForExit();
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+        return (process.ExitCode, await output, await errors);
+    }
+}
