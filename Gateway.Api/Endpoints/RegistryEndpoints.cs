@@ -10,7 +10,8 @@ public static class RegistryEndpoints
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/registry", GetAsync).WithTags("Registry").RequireAuthorization()
-            .WithSummary("Size, evictions by reason and oldest overdue deadline of every registry (all tenants).");
+            .WithSummary("Size, evictions by reason and oldest overdue deadline of every registry (all tenants).")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -13,15 +13,20 @@ public static class RunEndpoints
 {
     public static IEndpointRouteBuilder MapRunEndpoints(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/v1/runs").WithTags("Runs").RequireAuthorization();
+        var runs = app.MapGroup("/v1/runs").WithTags("Runs").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         runs.MapPost("/", SpawnAsync).WithSummary("Spawn a run; a repeated idempotencyKey returns the same run (200).")
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        runs.MapGet("/{runId}", GetAsync).WithSummary("Read a run.");
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        runs.MapGet("/{runId}", GetAsync).WithSummary("Read a run.").ProducesRunProblems();
         runs.MapPost("/{runId}/events", AppendEventAsync)
-            .WithSummary("Append a lifecycle (start, end, error) or agent event; seq must be the run's last seq + 1.");
-        runs.MapGet("/{runId}/wait", WaitAsync).WithSummary("Wait until the run ends or timeoutMs passes (like agent.wait).");
-        runs.MapPost("/{runId}/abort", AbortAsync).WithSummary("Abort a live run.");
-        runs.MapPost("/{runId}/recipients", UpdateRecipientsAsync).WithSummary("Add and remove tool-event recipients (connection ids).");
+            .WithSummary("Append a lifecycle (start, end, error) or agent event; seq must be the run's last seq + 1.")
+            .ProducesRunProblems().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        runs.MapGet("/{runId}/wait", WaitAsync).WithSummary("Wait until the run ends or timeoutMs passes (like agent.wait).")
+            .ProducesRunProblems();
+        runs.MapPost("/{runId}/abort", AbortAsync).WithSummary("Abort a live run.")
+            .ProducesRunProblems().ProducesProblem(StatusCodes.Status409Conflict);
+        runs.MapPost("/{runId}/recipients", UpdateRecipientsAsync).WithSummary("Add and remove tool-event recipients (connection ids).")
+            .ProducesRunProblems().ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -134,6 +139,9 @@ public static class RunEndpoints
             _ => Problems.RunNotFound(runId),
         };
     }
+
+    private static RouteHandlerBuilder ProducesRunProblems(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone);
 
     private static string Wire(RunStatus? status) => status?.ToString().ToLowerInvariant() ?? "unknown";
 }

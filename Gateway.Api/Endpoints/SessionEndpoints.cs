@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Gateway.Api.Auth;
 using Gateway.Api.Contracts;
@@ -8,7 +6,6 @@ using Gateway.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Gateway.Api.Endpoints;
 
@@ -17,7 +14,8 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var sessions = app.MapGroup("/v1/sessions/{sessionKey}").WithTags("Sessions").RequireAuthorization();
+        var sessions = app.MapGroup("/v1/sessions/{sessionKey}").WithTags("Sessions").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         sessions.MapGet("/runs", ListRunsAsync).WithSummary("The session's runs still in the registry, oldest first.");
         sessions.MapPost("/abort", AbortAsync).WithSummary("Abort every live run of the session.");
         sessions.MapGet("/events", StreamEventsAsync)
@@ -59,42 +57,4 @@ public static class SessionEndpoints
     private static ValidationProblem? InvalidSessionKey(string sessionKey) => RequestValidation.IsValidKey(sessionKey)
         ? null
         : Problems.Invalid(new() { ["sessionKey"] = [$"must be {RequestValidation.KeyRule}."] });
-}
-
-/// <summary>Polls one session's Redis stream and yields its entries; no state outside the connection, so any
-/// replica can serve a resumed stream.</summary>
-public sealed class SessionEventStream(RunRegistry registry, string tenant, string sessionKey, TimeSpan pollInterval, ILogger logger)
-{
-    public async IAsyncEnumerable<SseItem<SessionEventResponse>> ReadAsync(IReadOnlyList<SessionEvent> first, string? cursor,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var batch = first;
-        var sent = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            foreach (var e in batch)
-            {
-                yield return new SseItem<SessionEventResponse>(SessionEventResponse.From(e), e.Type) { EventId = e.Id };
-                cursor = e.Id;
-                sent++;
-            }
-            try
-            {
-                // Real time, not TimeProvider: this paces I/O and must not stall under a test's fake clock.
-                if (batch.Count == 0) await Task.Delay(pollInterval, cancellationToken);
-                batch = await registry.ReadEventsAsync(tenant, sessionKey, cursor);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            catch (RedisException ex)
-            {
-                // Headers are sent: end the stream; the client reconnects with Last-Event-ID and loses nothing.
-                logger.LogWarning("SSE for session {SessionKey} ended after {Sent} events: Redis unreachable ({Error})", sessionKey, sent, ex.Message);
-                yield break;
-            }
-        }
-        logger.LogInformation("SSE for session {SessionKey} closed by the client after {Sent} events", sessionKey, sent);
-    }
 }

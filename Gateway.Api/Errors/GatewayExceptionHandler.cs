@@ -21,7 +21,9 @@ public sealed class GatewayExceptionHandler(
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } =>
-                (StatusCodes.Status400BadRequest, "Malformed request body", $"The request body is not valid for this endpoint: {json.Message}"),
+                (StatusCodes.Status400BadRequest, "Malformed request body", json.Path is { } path
+                    ? $"Invalid value at {path} (malformed JSON, wrong type, unknown enum value or unknown property): {json.Message}"
+                    : $"The request body is not valid JSON for this endpoint: {json.Message}"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
             RedisConnectionException or RedisTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "Redis is unreachable; retry later."),

@@ -30,10 +30,14 @@ public static class ApplicationServiceExtensions
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
-            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
+            // Answers the framework writes itself, without a message of ours.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
-                context.ProblemDetails.Detail ??= "Send the request body as JSON, with 'Content-Type: application/json'.";
-            }
+                StatusCodes.Status415UnsupportedMediaType => "Send the request body as JSON, with 'Content-Type: application/json'.",
+                StatusCodes.Status413PayloadTooLarge => $"The request body is over the limit of " +
+                    $"{context.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayApiOptions>>().Value.MaxBodyBytes} bytes.",
+                _ => null,
+            };
         });
         services.AddExceptionHandler<GatewayExceptionHandler>();
         // Unreadable bodies and parameters throw, so GatewayExceptionHandler turns them into 400 ProblemDetails

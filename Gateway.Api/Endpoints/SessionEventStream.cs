@@ -1,0 +1,45 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Gateway.Api.Contracts;
+using Gateway.Registry;
+using StackExchange.Redis;
+
+namespace Gateway.Api.Endpoints;
+
+/// <summary>Polls one session's Redis stream and yields its entries; no state outside the connection, so any
+/// replica can serve a resumed stream.</summary>
+public sealed class SessionEventStream(RunRegistry registry, string tenant, string sessionKey, TimeSpan pollInterval, ILogger logger)
+{
+    public async IAsyncEnumerable<SseItem<SessionEventResponse>> ReadAsync(IReadOnlyList<SessionEvent> first, string? cursor,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var batch = first;
+        var sent = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var e in batch)
+            {
+                yield return new SseItem<SessionEventResponse>(SessionEventResponse.From(e), e.Type) { EventId = e.Id };
+                cursor = e.Id;
+                sent++;
+            }
+            try
+            {
+                // Real time, not TimeProvider: this paces I/O and must not stall under a test's fake clock.
+                if (batch.Count == 0) await Task.Delay(pollInterval, cancellationToken);
+                batch = await registry.ReadEventsAsync(tenant, sessionKey, cursor);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (RedisException ex)
+            {
+                // Headers are sent: end the stream; the client reconnects with Last-Event-ID and loses nothing.
+                logger.LogWarning("SSE for session {SessionKey} ended after {Sent} events: Redis unreachable ({Error})", sessionKey, sent, ex.Message);
+                yield break;
+            }
+        }
+        logger.LogInformation("SSE for session {SessionKey} closed by the client after {Sent} events", sessionKey, sent);
+    }
+}
