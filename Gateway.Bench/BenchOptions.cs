@@ -9,7 +9,9 @@ public sealed record BenchOptions(
     string? Redis,
     bool Json,
     int SweepEntries,
-    TimeSpan MaxDuration)
+    TimeSpan MaxDuration,
+    int? ApiPid = null,
+    int? SweeperPid = null)
 {
     /// <summary>Sessions run before measuring, so that the JIT, pools and caches are warm when RSS is first read.</summary>
     public int WarmupSessions => Math.Clamp(Sessions / 50, 200, 5_000);

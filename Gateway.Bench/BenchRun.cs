@@ -33,6 +33,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection + ",allowAdmin=true");
         var server = redis.GetServers()[0];
         var apiUrl = stack?.ApiUrl ?? options.Target!;
+        var (apiPid, sweeperPid) = (stack?.ApiPid ?? options.ApiPid, stack?.SweeperPid ?? options.SweeperPid);
         var apiKey = stack is null ? options.ApiKey! : StackSettings.ApiKey;
         using var http = LoadGenerator.CreateClient(apiUrl, apiKey, options.Concurrency);
         using var sampler = LoadGenerator.CreateClient(apiUrl, apiKey, 1);
@@ -44,13 +45,13 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var warming = phase("warm-up");
         await WhileSamplingAsync(warmup.RunAsync(0, options.WarmupSessions, options.Concurrency, ct),
             () => warming.Update((double)warmup.SessionsDone / options.WarmupSessions, $"{warmup.SessionsDone:N0} sessions"), ct);
-        var apiRssStart = ProcStats.RssMb(stack?.ApiPid);
+        var apiRssStart = ProcStats.RssMb(apiPid);
 
         // The measured load.
         var load = new LoadGenerator(http, runTag);
         var loading = phase("load");
         var before = await RedisStats.ReadAsync(server);
-        var cpuBefore = CpuByProcess(stack, before.ProcessId);
+        var cpuBefore = CpuByProcess(apiPid, sweeperPid, before.ProcessId);
         double? apiRssPeak = apiRssStart;
         var (peakRuns, bytesPerRun) = (0L, 0.0);
         var started = Stopwatch.GetTimestamp();
@@ -63,7 +64,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
                 peakRuns = reading.Runs;
                 bytesPerRun = (double)(memory.UsedMemory - baseline.UsedMemory) / reading.Runs;
             }
-            apiRssPeak = Max(apiRssPeak, ProcStats.RssMb(stack?.ApiPid));
+            apiRssPeak = Max(apiRssPeak, ProcStats.RssMb(apiPid));
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             loading.Update((double)load.SessionsDone / options.Sessions,
                 $"{load.SessionsDone:N0}/{options.Sessions:N0} sessions, {load.SessionsDone / seconds:N0}/s, " +
@@ -71,8 +72,8 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         }, ct);
         var duration = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var after = await RedisStats.ReadAsync(server);
-        var cpuAfter = CpuByProcess(stack, after.ProcessId);
-        var apiRssEnd = ProcStats.RssMb(stack?.ApiPid);
+        var cpuAfter = CpuByProcess(apiPid, sweeperPid, after.ProcessId);
+        var apiRssEnd = ProcStats.RssMb(apiPid);
         var done = Math.Max(load.SessionsDone, 1);
 
         // The drain: every registry empty, then no registry key left in Redis.
@@ -97,7 +98,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         await Task.Delay(StackSettings.SweepInterval * 2, ct);
         var keysLeft = await RegistryKeys.LeftAsync(server);
         var peakMemory = (await RedisStats.ReadAsync(server)).UsedMemoryPeak;
-        var sweeperRss = ProcStats.RssMb(stack?.SweeperPid);
+        var sweeperRss = ProcStats.RssMb(sweeperPid);
 
         var ceilingPhase = phase("redis ceiling");
         var ceiling = await RedisCeiling.MeasureAsync(server, redisConnection, options.Concurrency, ct);
@@ -171,11 +172,11 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
     private static Task WhileSamplingAsync(Task work, Action sample, CancellationToken cancellationToken) =>
         WhileSamplingAsync(work, () => { sample(); return Task.CompletedTask; }, cancellationToken);
 
-    private static Dictionary<string, double?> CpuByProcess(BenchStack? stack, int redisPid) => new()
+    private static Dictionary<string, double?> CpuByProcess(int? apiPid, int? sweeperPid, int redisPid) => new()
     {
-        ["gateway-api"] = ProcStats.CpuSeconds(stack?.ApiPid),
-        ["gateway-sweeper"] = ProcStats.CpuSeconds(stack?.SweeperPid),
-        ["redis"] = ProcStats.CpuSeconds(stack is null && !IsLocal(redisPid) ? null : redisPid),
+        ["gateway-api"] = ProcStats.CpuSeconds(apiPid),
+        ["gateway-sweeper"] = ProcStats.CpuSeconds(sweeperPid),
+        ["redis"] = ProcStats.CpuSeconds(IsLocal(redisPid) ? redisPid : null),
         ["bench"] = ProcStats.CpuSeconds(Environment.ProcessId),
     };
 

@@ -5,16 +5,22 @@ using Spectre.Console;
 
 var sessions = new Option<int>("--sessions") { Description = "Sessions to run (after a warm-up of 2%, 200..5,000).", DefaultValueFactory = _ => 10_000 };
 var concurrency = new Option<int>("--concurrency") { Description = "Sessions in flight at once.", DefaultValueFactory = _ => 64 };
-var target = new Option<Uri?>("--target") { Description = "Base URL of a running gateway-api (default: start an own stack on loopback)." };
+var target = new Option<Uri?>("--target")
+{
+    Description = "Base URL of a running gateway-api (default: start an own stack on loopback).",
+    CustomParser = result => Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var url) ? url : Fail(result, "--target must be an absolute URL."),
+};
 var apiKey = new Option<string?>("--api-key") { Description = "API key for --target." };
 var redis = new Option<string?>("--redis") { Description = "Redis connection string of --target's Redis (for the Redis-side figures)." };
+var apiPid = new Option<int?>("--api-pid") { Description = "With --target: the local gateway-api process, for its RSS and CPU." };
+var sweeperPid = new Option<int?>("--sweeper-pid") { Description = "With --target: the local gateway-sweeper process, for its RSS and CPU." };
 var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 var sweepEntries = new Option<int>("--sweep-entries") { Description = "Live runs for the large idle-sweep and eviction measure.", DefaultValueFactory = _ => 1_000_000 };
 var maxMinutes = new Option<int>("--max-minutes") { Description = "Stop the whole run after this long, whatever it is doing.", DefaultValueFactory = _ => 60 };
 
 var root = new RootCommand("Gateway load and soak benchmark: seed-shaped sessions through the HTTP API, then drain, Redis ceiling and sweep cost.")
 {
-    sessions, concurrency, target, apiKey, redis, json, sweepEntries, maxMinutes,
+    sessions, concurrency, target, apiKey, redis, apiPid, sweeperPid, json, sweepEntries, maxMinutes,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -25,7 +31,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
     var options = new BenchOptions(parse.GetValue(sessions), parse.GetValue(concurrency), parse.GetValue(target),
         parse.GetValue(apiKey), parse.GetValue(redis), parse.GetValue(json), parse.GetValue(sweepEntries),
-        TimeSpan.FromMinutes(parse.GetValue(maxMinutes)));
+        TimeSpan.FromMinutes(parse.GetValue(maxMinutes)), parse.GetValue(apiPid), parse.GetValue(sweeperPid));
     BenchResult? result = null;
     await ProgressView.Create().RunAsync(async phase => result = await new BenchRun(options, phase).RunAsync(cancellationToken));
     AnsiConsole.Write(ResultTable.Build(result!));
@@ -33,6 +39,12 @@ root.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 return await root.Parse(args).InvokeAsync();
+
+static Uri? Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
+{
+    result.AddError(message);
+    return null;
+}
 
 IEnumerable<string> Problems(ParseResult parse)
 {
