@@ -13,6 +13,7 @@ using Xunit.Abstractions;
 namespace Gateway.Tests.Api;
 
 /// <summary>The seed's batch workload end to end through HTTP, then retention: nothing left, every eviction counted.</summary>
+[Collection(RunsAlone.Name)]
 public sealed class BatchWorkloadTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>
 {
     private const int Sessions = 2_000, Errored = Sessions / 10, Silent = Sessions / 10;

@@ -1,3 +1,4 @@
+using Gateway.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -12,6 +13,7 @@ namespace Gateway.Tests.AppHost;
 /// its environment to the services: runs spawned and finished over HTTP are swept, the registry sizes move in
 /// the API and in the AppHost's own output, and SIGTERM stops every process it started.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class AppHostEndToEndTests
 {
     private const int Runs = 5;

@@ -10,7 +10,7 @@ namespace Gateway.Tests.Bench;
 /// and checks that its JSON line carries every figure of issue 5 and that every registry drained. The full sizes
 /// (100,000 and 1,000,000 sessions) stay out of CI: see docs/benchmarks.md.
 /// </summary>
-[Collection(BenchCollection.Name)]
+[Collection(RunsAlone.Name)]
 public sealed class BenchmarkRunTests
 {
     private static readonly string[] RequiredFields =
