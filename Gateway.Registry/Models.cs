@@ -28,8 +28,6 @@ public sealed record SpawnedRun(SpawnResult Result, RunRecord? Run);
 public sealed record RunEvent(string Stream, long Seq, string Data = "", bool Aborted = false)
 {
     public const string Start = "start", End = "end", Error = "error";
-
-    public bool IsLifecycle => Stream is Start or End or Error;
 }
 
 public enum EventOutcome { Accepted, Duplicate, Gap, Finished, Gone, NotFound }
