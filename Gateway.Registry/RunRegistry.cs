@@ -145,11 +145,22 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         var shard = SessionShard(tenant, sessionKey);
         var start = after is null ? "-" : "(" + after;
         var entries = await Db.StreamRangeAsync(shard.Key($"evt:{tenant}/{sessionKey}"), start, "+", count);
-        return entries.Select(e =>
+        return entries.Select(ToSessionEvent).ToList();
+    }
+
+    /// <summary>A stream entry (run, seq, kind, data: prelude.lua's <c>append</c>) as the event or completion it records.</summary>
+    private static SessionEvent ToSessionEvent(StreamEntry entry)
+    {
+        var f = entry.Values.ToDictionary(v => (string)v.Name!, v => (string)v.Value!);
+        var run = f["run"];
+        if (f["kind"] != "completion") return new SessionEvent((string)entry.Id!, "event", run, f);
+        // a completion's data is "status reason error"; the error is free text and may hold spaces
+        var parts = f["data"].Split(' ', 3);
+        var fields = new Dictionary<string, string>
         {
-            var fields = e.Values.ToDictionary(v => (string)v.Name!, v => (string)v.Value!);
-            return new SessionEvent((string)e.Id!, fields["type"], fields["run"], fields);
-        }).ToList();
+            ["run"] = run, ["status"] = parts[0], ["reason"] = parts[1], ["error"] = parts.Length > 2 ? parts[2] : "",
+        };
+        return new SessionEvent((string)entry.Id!, "completion", run, fields);
     }
 
     /// <summary>Waits until the run is final or <paramref name="timeout"/> passes. Ends are published on a

@@ -34,10 +34,23 @@ local function count(registry, reason, n)
   end
 end
 
+-- `expire`: the key's TTL reaches at least deadline + slack (never shortened). PEXPIRE GT is one call when it
+-- extends; it cannot set a TTL on a key that has none (a key this script just created), which the PTTL after a
+-- refused GT catches. A key already extended in this script is not asked again (a sweep batch touches the same
+-- index a thousand times).
+local EXPIRES = {}
 local function expire(key, deadline)
   assert(tonumber(deadline), 'a write without a deadline: ' .. key)
   local want = math.max(deadline - NOW, 0) + P.slack
-  if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, ms(want)) end
+  local at = NOW + want
+  if (EXPIRES[key] or -1) >= at then return end
+  want = ms(want)
+  if redis.call('PEXPIRE', key, want, 'GT') == 0 then
+    local ttl = redis.call('PTTL', key)
+    if ttl == -2 then return end -- no such key (yet)
+    if ttl == -1 then redis.call('PEXPIRE', key, want) end
+  end
+  EXPIRES[key] = at
 end
 
 local function index(name, member, deadline, flag)
@@ -54,20 +67,31 @@ local function unindex(name, member) return redis.call('ZREM', idx(name), member
 
 local function is_live(status) return status == 'pending' or status == 'running' end
 
--- Event streams: one per requester session, with the list of that session's runs. Both live until the
--- latest deadline any of the session's runs ever had, so they expire with the session's last run.
+-- The latest a run can still be in the registry: its hard end, a pending error's grace past it, then archive.
+local function run_bound(timeout_at)
+  return timeout_at + P.grace + math.max(P.run_archive, P.session_archive)
+end
+
+-- Event streams: one per requester session, with the list of that session's runs. They go with the session's
+-- last run (remove_run); their own deadline is only the safety net behind that: the latest bound of any run
+-- the session ever had. Invariant: a session in idx:ses has its run list TTL'd past that deadline, and its
+-- stream too once it exists. Returns the session's deadline.
 local remove_session
-local function touch_session(sid, deadline)
-  if redis.call('ZSCORE', idx('ses'), sid) == false then
+local function touch_session(sid, bound)
+  local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
+  -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
+  if d and d >= bound and d + P.slack > NOW then return d end
+  if not d then
     while redis.call('ZCARD', idx('ses')) >= P.cap_streams do
-      local oldest = redis.call('ZRANGE', idx('ses'), 0, 0)[1]
-      remove_session(oldest)
+      remove_session(redis.call('ZRANGE', idx('ses'), 0, 0)[1])
       count('event_streams', 'cap')
     end
   end
-  index('ses', sid, deadline, 'GT')
-  expire(k('evt:' .. sid), deadline)
-  expire(k('ses:' .. sid), deadline)
+  bound = math.max(bound, d or bound)
+  index('ses', sid, bound, 'GT')
+  expire(k('evt:' .. sid), bound)
+  expire(k('ses:' .. sid), bound)
+  return bound
 end
 
 remove_session = function(sid)
@@ -75,37 +99,57 @@ remove_session = function(sid)
   unindex('ses', sid)
 end
 
-local function append(sid, deadline, fields)
-  local id = redis.call('XADD', k('evt:' .. sid), 'MAXLEN', '~', P.stream_len, '*', unpack(fields))
-  touch_session(sid, deadline)
-  return id
+-- Every stream entry has the same four fields (Redis then stores their names once per node, not per entry):
+-- run id, seq (the event's, or the run's last for a completion), kind (an event's stream name, or
+-- 'completion'), data (the event's data, or "status reason error" for a completion). first: the run's first
+-- entry, which may be the one that creates the stream.
+local function append(sid, bound, first, run, seq, kind, data)
+  local entry = redis.call('XADD', k('evt:' .. sid), 'MAXLEN', '~', P.stream_len, '*',
+    'run', run, 'seq', seq, 'kind', kind, 'data', data)
+  local deadline = touch_session(sid, bound)
+  if first then expire(k('evt:' .. sid), deadline) end
+  return entry
 end
 
 -- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
--- event answers "gone" rather than "unknown".
+-- event answers "gone" rather than "unknown". The session's stream and run list go with its last run.
+local TOMBSTONES
 local function remove_run(id, reason, at)
   local rk = k('run:' .. id)
-  local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe')
+  local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status')
   redis.call('DEL', rk)
-  unindex('live', id)
-  unindex('perr', id)
+  if not f[4] or is_live(f[4]) then
+    unindex('live', id)
+    unindex('perr', id)
+  end
   unindex('done', id)
   count('runs', reason)
   if unindex('rcp', id) == 1 then
     redis.call('DEL', k('rcp:' .. id))
     count('tool_recipients', 'cascade')
   end
-  if unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
+  if (not f[4] or f[4] == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
   if f[3] and unindex('ddp', f[3]) == 1 then
     redis.call('DEL', k('ddp:' .. f[3]))
     count('dedupe_keys', 'cascade')
   end
-  if f[1] then redis.call('ZREM', k('ses:' .. f[1] .. '/' .. f[2]), id) end
-  while redis.call('ZCARD', idx('gone')) >= P.cap_tombstones do
+  if f[1] then
+    local sid = f[1] .. '/' .. f[2]
+    redis.call('ZREM', k('ses:' .. sid), id)
+    if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
+      redis.call('DEL', k('evt:' .. sid))
+      count('event_streams', 'cascade')
+    end
+  end
+  TOMBSTONES = TOMBSTONES or redis.call('ZCARD', idx('gone'))
+  while TOMBSTONES >= P.cap_tombstones do
     redis.call('ZPOPMIN', idx('gone'))
     count('tombstones', 'cap')
+    TOMBSTONES = TOMBSTONES - 1
   end
-  index('gone', id, at + P.tombstone)
+  -- ZADD returns 1 when the tombstone is new (a run id is never reused, so always here)
+  TOMBSTONES = TOMBSTONES + redis.call('ZADD', idx('gone'), ms(at + P.tombstone), id)
+  expire(idx('gone'), at + P.tombstone)
 end
 
 -- A dedupe key and the run's pointer to it go together.
@@ -118,36 +162,42 @@ local function remove_dedupe(key, reason)
 end
 
 -- The one way a run ends: live -> terminal, exactly once. The completion is announced to the requester
--- session in the same step, so a sweep racing a late `end` can never announce twice.
+-- session in the same step, so a sweep racing a late `end` can never announce twice. reason nil = the
+-- context lease ran out: 'run-timeout' when that was the run's own timeout, else 'idle'.
 local function finalize(id, status, reason, at, err)
   local rk = k('run:' .. id)
-  local f = redis.call('HMGET', rk, 'status', 'mode', 'cleanup', 'tenant', 'session', 'error')
+  local f = redis.call('HMGET', rk, 'status', 'mode', 'cleanup', 'tenant', 'session', 'error', 'seq', 'timeout_at')
   if not is_live(f[1]) then return false end
+  local timeout_at = tonumber(f[8])
+  reason = reason or (timeout_at <= at and 'run-timeout' or 'idle')
   local short = f[2] == 'session' or f[3] == 'delete'
   local archive_at = at + (short and P.session_archive or P.run_archive)
   err = err or (status == 'error' and f[6]) or nil
-  redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason, 'cleaned', ms(at))
-  if err then redis.call('HSET', rk, 'error', err) else redis.call('HDEL', rk, 'error') end
   -- the run context and its sequence end with the run
-  redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first')
+  if err then
+    redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason, 'error', err)
+    redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first')
+  else
+    redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason)
+    redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first', 'error')
+  end
   unindex('live', id)
   unindex('perr', id)
   index('done', id, archive_at)
   expire(rk, archive_at)
-  if redis.call('ZSCORE', idx('rcp'), id) then
-    redis.call('ZADD', idx('rcp'), 'LT', ms(at + P.rcp_final), id)
-  end
-  append(f[4] .. '/' .. f[5], archive_at,
-    { 'type', 'completion', 'run', id, 'status', status, 'reason', reason, 'error', err or '' })
+  -- tool-event recipients, if any, are kept only a short while once the run is final
+  redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id)
+  append(f[4] .. '/' .. f[5], run_bound(timeout_at), f[7] == '0', id, f[7], 'completion',
+    status .. ' ' .. reason .. ' ' .. (err or ''))
   redis.call('PUBLISH', 'gw:ended:' .. id, status)
   return true
 end
 
 -- A live run whose earliest deadline has passed is finalized at that deadline, whoever notices first: the
 -- sweeper, or an event arriving before it (lazy expiry, as Redis does on access). A pending error wins a
--- tie with the lease. Returns true if the run was finalized.
-local function finalize_if_due(id, now)
-  local lease = tonumber(redis.call('ZSCORE', idx('live'), id))
+-- tie with the lease. Returns true if the run was finalized. lease: its idx:live score, if the caller has it.
+local function finalize_if_due(id, now, lease)
+  lease = lease or tonumber(redis.call('ZSCORE', idx('live'), id))
   local perr = tonumber(redis.call('ZSCORE', idx('perr'), id))
   if perr and perr <= now and (not lease or perr <= lease) then
     if not finalize(id, 'error', 'error', perr) then return false end
@@ -156,9 +206,7 @@ local function finalize_if_due(id, now)
     return true
   end
   if lease and lease <= now then
-    local timeout_at = tonumber(redis.call('HGET', k('run:' .. id), 'timeout_at'))
-    local reason = (timeout_at and timeout_at <= lease) and 'run-timeout' or 'idle'
-    if not finalize(id, 'timeout', reason, lease) then return false end
+    if not finalize(id, 'timeout', nil, lease) then return false end
     count('run_contexts', 'finalized')
     return true
   end

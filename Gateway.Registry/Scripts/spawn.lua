@@ -23,13 +23,10 @@ if not make_room_for_run() then return counts_reply({ 'full' }) end
 
 local lease = math.min(timeout_at, NOW + P.idle)
 local rk = k('run:' .. id)
-redis.call('HSET', rk, 'tenant', tenant, 'session', session, 'task', ARGV[7], 'mode', ARGV[9],
-  'cleanup', ARGV[10], 'status', 'pending', 'created', ms(NOW), 'seq', 0, 'active', ms(NOW),
-  'timeout_at', ms(timeout_at))
-if ARGV[6] ~= '' then redis.call('HSET', rk, 'child', ARGV[6]) end
-if ARGV[8] ~= '' then redis.call('HSET', rk, 'label', ARGV[8]) end
-expire(rk, lease)
-index('live', id, lease)
+local fields = { 'tenant', tenant, 'session', session, 'task', ARGV[7], 'mode', ARGV[9], 'cleanup', ARGV[10],
+  'status', 'pending', 'created', ms(NOW), 'seq', '0', 'active', ms(NOW), 'timeout_at', ms(timeout_at) }
+if ARGV[6] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'child', ARGV[6] end
+if ARGV[8] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'label', ARGV[8] end
 
 if dedupe ~= '' then
   while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
@@ -37,10 +34,13 @@ if dedupe ~= '' then
   end
   redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
   index('ddp', dedupe, NOW + P.dedupe)
-  redis.call('HSET', rk, 'dedupe', dedupe)
+  fields[#fields + 1], fields[#fields + 2] = 'dedupe', dedupe
 end
+redis.call('HSET', rk, unpack(fields))
+redis.call('PEXPIRE', rk, ms(lease - NOW + P.slack))
+index('live', id, lease)
 
 redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
-touch_session(sid, lease)
-local fields = redis.call('HGETALL', rk)
+touch_session(sid, run_bound(timeout_at))
+-- the run as stored, without reading it back
 return counts_reply({ 'ok', id, #fields, unpack(fields) })

@@ -16,23 +16,30 @@ local function each_due(name, fn)
   end
 end
 
--- A live run is finalized at its earliest passed deadline: a pending error's grace or its context lease.
-local function finalize_due(id)
-  if not finalize_if_due(id, NOW) then
-    -- an index entry whose run is no longer live: drop it
-    if unindex('perr', id) == 1 then count('pending_errors', 'ttl') end
-    if unindex('live', id) == 1 then count('run_contexts', 'ttl') end
+-- Entries that own nothing else (tombstones, aborted-run marks) leave in one call: the due ones are the
+-- lowest-ranked of their index.
+local function drop_due(name, registry)
+  if budget <= 0 then return end
+  local n = math.min(redis.call('ZCOUNT', idx(name), '-inf', NOW), budget)
+  if n > 0 then
+    redis.call('ZREMRANGEBYRANK', idx(name), 0, n - 1)
+    count(registry, 'ttl', n)
+    budget = budget - n
   end
 end
-each_due('perr', finalize_due)
-each_due('live', finalize_due)
+
+-- A live run is finalized at its earliest passed deadline: a pending error's grace or its context lease.
+-- An index entry whose run is no longer live is dropped.
+each_due('perr', function(id)
+  if not finalize_if_due(id, NOW) and unindex('perr', id) == 1 then count('pending_errors', 'ttl') end
+end)
+each_due('live', function(id, lease)
+  if not finalize_if_due(id, NOW, lease) and unindex('live', id) == 1 then count('run_contexts', 'ttl') end
+end)
 
 each_due('done', function(id, d) remove_run(id, 'ttl', d) end)
 
-each_due('abrt', function(id)
-  unindex('abrt', id)
-  count('aborted_runs', 'ttl')
-end)
+drop_due('abrt', 'aborted_runs')
 
 each_due('rcp', function(id)
   redis.call('DEL', k('rcp:' .. id))
@@ -42,15 +49,13 @@ end)
 
 each_due('ddp', function(key) remove_dedupe(key, 'ttl') end)
 
+-- a session's stream normally goes with its last run; this is the safety net's deadline
 each_due('ses', function(sid)
   remove_session(sid)
   count('event_streams', 'ttl')
 end)
 
-each_due('gone', function(id)
-  unindex('gone', id)
-  count('tombstones', 'ttl')
-end)
+drop_due('gone', 'tombstones')
 
 -- Caps lowered by configuration since entries were written: bring each registry back under its cap.
 local function over_cap(name, cap, evict)
@@ -67,9 +72,7 @@ over_cap('ses', P.cap_streams, function(sid) remove_session(sid); count('event_s
 local reply = counts_reply({ budget <= 0 and 1 or 0 })
 -- The counters hold no registry data; a shard left empty keeps nothing at all, counters included, so an
 -- idle gateway's Redis is empty (DBSIZE 0). Cumulative totals live in the gateway.registry.evictions metric.
-local empty = true
-for _, name in ipairs(INDEXES) do
-  if redis.call('EXISTS', idx(name)) == 1 then empty = false end
-end
-if empty then redis.call('DEL', k('stats')) end
+local indexes = {}
+for i, name in ipairs(INDEXES) do indexes[i] = idx(name) end
+if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats')) end
 return reply

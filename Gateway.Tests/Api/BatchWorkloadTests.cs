@@ -61,7 +61,7 @@ public sealed class BatchWorkloadTests(RedisServer redis, ITestOutputHelper outp
             ["runs/ttl"] = Sessions,
             ["run_contexts/finalized"] = Errored + Silent,
             ["pending_errors/finalized"] = Errored,
-            ["event_streams/ttl"] = Sessions,
+            ["event_streams/cascade"] = Sessions, // each session's stream goes with its only run
             ["tombstones/ttl"] = Sessions,
         }, counted);
     }

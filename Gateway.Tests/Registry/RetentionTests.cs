@@ -303,6 +303,32 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(RunStatus.Pending, (await h.RunAsync(id)).Status);
     }
 
+    [Fact]
+    public async Task A_session_event_stream_goes_with_its_last_run_and_not_before()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var first = await h.SpawnAsync("s", SpawnMode.Session);
+        await Events(h, first, "start", "assistant", "end");
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        var second = await h.SpawnAsync("s", SpawnMode.Session);
+        await Events(h, second, "start", "end");
+
+        // 5 min after the first run's end it is archived; the stream still holds both runs' events
+        h.Clock.Advance(TimeSpan.FromMinutes(4));
+        await h.Registry.SweepAllAsync();
+        Assert.Equal(LookupOutcome.Gone, (await h.Registry.GetRunAsync("t1", first)).Outcome);
+        var events = await h.Registry.ReadEventsAsync("t1", "s", null);
+        Assert.Equal([first, first, first, first, second, second, second], events.Select(e => e.RunId));
+        Assert.Equal(1, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
+
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        await h.Registry.SweepAllAsync();
+        Assert.Empty(await h.Registry.ReadEventsAsync("t1", "s", null));
+        Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
+        Assert.Equal(1, h.Evicted(Registries.EventStreams, "cascade"));
+        Assert.DoesNotContain(redis.Server.Keys(pattern: "*"), k => k.ToString().Contains(":evt:") || k.ToString().Contains(":ses:"));
+    }
+
     internal static async Task Events(RegistryHarness h, string runId, params string[] streams)
     {
         var seq = (await h.RunAsync(runId)).LastSeq;
