@@ -39,7 +39,7 @@ public static class StackPlan
         List<string> args = ["-", "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no",
             // Redis 7 preallocates a stream's first node at this size (default 4096) and keeps it: with one short
             // event stream per session that was over half of Redis' memory per run (docs/benchmarks.md).
-            "--stream-node-max-bytes", "1536"];
+            "--stream-node-max-bytes", "1024"];
         if (options.Ephemeral)
         {
             args.AddRange(["--save", "", "--appendonly", "no"]);

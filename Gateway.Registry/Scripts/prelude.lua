@@ -37,14 +37,18 @@ end
 -- `expire`: the key's TTL reaches at least deadline + slack (never shortened). PEXPIRE GT is one call when it
 -- extends; it cannot set a TTL on a key that has none (a key this script just created), which the PTTL after a
 -- refused GT catches. A key already extended in this script is not asked again (a sweep batch touches the same
--- index a thousand times).
+-- index a thousand times). fresh: the key was most likely just created, so NX (one call) is tried first.
 local EXPIRES = {}
-local function expire(key, deadline)
+local function expire(key, deadline, fresh)
   assert(tonumber(deadline), 'a write without a deadline: ' .. key)
   local want = math.max(deadline - NOW, 0) + P.slack
   local at = NOW + want
   if (EXPIRES[key] or -1) >= at then return end
   want = ms(want)
+  if fresh and redis.call('PEXPIRE', key, want, 'NX') == 1 then
+    EXPIRES[key] = at
+    return
+  end
   if redis.call('PEXPIRE', key, want, 'GT') == 0 then
     local ttl = redis.call('PTTL', key)
     if ttl == -2 then return end -- no such key (yet)
@@ -89,8 +93,8 @@ local function touch_session(sid, bound)
   end
   bound = math.max(bound, d or bound)
   index('ses', sid, bound, 'GT')
-  expire(k('evt:' .. sid), bound)
-  expire(k('ses:' .. sid), bound)
+  expire(k('evt:' .. sid), bound, not d)
+  expire(k('ses:' .. sid), bound, not d)
   return bound
 end
 
@@ -107,7 +111,7 @@ local function append(sid, bound, first, run, seq, kind, data)
   local entry = redis.call('XADD', k('evt:' .. sid), 'MAXLEN', '~', P.stream_len, '*',
     'run', run, 'seq', seq, 'kind', kind, 'data', data)
   local deadline = touch_session(sid, bound)
-  if first then expire(k('evt:' .. sid), deadline) end
+  if first then expire(k('evt:' .. sid), deadline, true) end
   return entry
 end
 
@@ -116,7 +120,7 @@ end
 local TOMBSTONES
 local function remove_run(id, reason, at)
   local rk = k('run:' .. id)
-  local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status')
+  local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status', 'rcp')
   redis.call('DEL', rk)
   if not f[4] or is_live(f[4]) then
     unindex('live', id)
@@ -124,7 +128,7 @@ local function remove_run(id, reason, at)
   end
   unindex('done', id)
   count('runs', reason)
-  if unindex('rcp', id) == 1 then
+  if (not f[4] or f[5]) and unindex('rcp', id) == 1 then
     redis.call('DEL', k('rcp:' .. id))
     count('tool_recipients', 'cascade')
   end
@@ -164,9 +168,15 @@ end
 -- The one way a run ends: live -> terminal, exactly once. The completion is announced to the requester
 -- session in the same step, so a sweep racing a late `end` can never announce twice. reason nil = the
 -- context lease ran out: 'run-timeout' when that was the run's own timeout, else 'idle'.
-local function finalize(id, status, reason, at, err)
+-- f: the run's fields as read_run returns them, if the caller has read them.
+local function read_run(id)
+  return redis.call('HMGET', k('run:' .. id), 'status', 'mode', 'cleanup', 'tenant', 'session', 'error', 'seq',
+    'timeout_at', 'perr_at', 'rcp')
+end
+
+local function finalize(id, status, reason, at, err, f)
   local rk = k('run:' .. id)
-  local f = redis.call('HMGET', rk, 'status', 'mode', 'cleanup', 'tenant', 'session', 'error', 'seq', 'timeout_at')
+  f = f or read_run(id)
   if not is_live(f[1]) then return false end
   local timeout_at = tonumber(f[8])
   reason = reason or (timeout_at <= at and 'run-timeout' or 'idle')
@@ -182,11 +192,11 @@ local function finalize(id, status, reason, at, err)
     redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first', 'error')
   end
   unindex('live', id)
-  unindex('perr', id)
+  if f[9] then unindex('perr', id) end
   index('done', id, archive_at)
   expire(rk, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
-  redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id)
+  if f[10] then redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id) end
   append(f[4] .. '/' .. f[5], run_bound(timeout_at), f[7] == '0', id, f[7], 'completion',
     status .. ' ' .. reason .. ' ' .. (err or ''))
   redis.call('PUBLISH', 'gw:ended:' .. id, status)
@@ -197,16 +207,18 @@ end
 -- sweeper, or an event arriving before it (lazy expiry, as Redis does on access). A pending error wins a
 -- tie with the lease. Returns true if the run was finalized. lease: its idx:live score, if the caller has it.
 local function finalize_if_due(id, now, lease)
+  local f = read_run(id)
+  if not is_live(f[1]) then return false end
   lease = lease or tonumber(redis.call('ZSCORE', idx('live'), id))
-  local perr = tonumber(redis.call('ZSCORE', idx('perr'), id))
+  local perr = f[9] and tonumber(redis.call('ZSCORE', idx('perr'), id))
   if perr and perr <= now and (not lease or perr <= lease) then
-    if not finalize(id, 'error', 'error', perr) then return false end
+    if not finalize(id, 'error', 'error', perr, nil, f) then return false end
     count('pending_errors', 'finalized')
     count('run_contexts', 'finalized')
     return true
   end
   if lease and lease <= now then
-    if not finalize(id, 'timeout', nil, lease) then return false end
+    if not finalize(id, 'timeout', nil, lease, nil, f) then return false end
     count('run_contexts', 'finalized')
     return true
   end

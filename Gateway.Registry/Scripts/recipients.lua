@@ -32,5 +32,6 @@ end
 -- 10 min after the last update; 30 s once the run is final
 local deadline = NOW + (is_live(f[2]) and P.rcp_idle or P.rcp_final)
 index('rcp', id, deadline)
+redis.call('HSET', rk, 'rcp', '1') -- the run has recipients to clean up: finalize and remove_run look for this
 expire(sk, deadline)
 return { 'ok', unpack(redis.call('SMEMBERS', sk)) }
