@@ -155,6 +155,13 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Equal(model.Runs.Values.Count(r => r.Recipients.Count > 0), snapshot[Registries.ToolRecipients].Entries);
         Assert.Equal(model.Dedupe.Count, snapshot[Registries.DedupeKeys].Entries);
         Assert.Equal(model.Tombstones.Count, snapshot[Registries.Tombstones].Entries);
+        // a session's stream and run list exist exactly while one of its runs does
+        Assert.Equal(model.Runs.Values.Select(r => (r.Tenant, r.Session)).Distinct().Count(), snapshot[Registries.EventStreams].Entries);
+        // the safety net: whatever the operations did, no key is left without a TTL
+        foreach (var key in h.Redis.Server.Keys(pattern: "*"))
+        {
+            Assert.True(await h.Db.KeyTimeToLiveAsync(key) is not null, $"{key} has no TTL");
+        }
     }
 
     private sealed class ModelMismatch(string message, Exception inner) : Exception(message, inner);
