@@ -37,8 +37,9 @@ public static class StackPlan
     public static ResourceSpec Redis(StackOptions options, string executable, int port, string password)
     {
         List<string> args = ["-", "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no",
-            // Redis 7 preallocates a stream's first node at this size (default 4096) and keeps it: with one short
-            // event stream per session that was over half of Redis' memory per run (docs/benchmarks.md).
+            // Redis 7 preallocates each stream node at this size (default 4096) and keeps it: with one short event
+            // stream per session that was over half of Redis' memory per run. 1024 holds a seed-shaped session's
+            // 12 entries in one node (docs/benchmarks.md).
             "--stream-node-max-bytes", "1024"];
         if (options.Ephemeral)
         {
