@@ -153,6 +153,8 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     {
         var f = entry.Values.ToDictionary(v => (string)v.Name!, v => (string)v.Value!);
         var run = f["run"];
+        // written before entries were compacted (a rolling upgrade): type and the response's fields by name
+        if (f.TryGetValue("type", out var type)) return new SessionEvent((string)entry.Id!, type, run, f);
         if (f["kind"] != "completion") return new SessionEvent((string)entry.Id!, "event", run, f);
         // a completion's data is "status reason error"; the error is free text and may hold spaces
         var parts = f["data"].Split(' ', 3);
