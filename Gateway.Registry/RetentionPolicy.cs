@@ -1,9 +1,10 @@
-using System.Globalization;
+using System.Buffers.Binary;
 
 namespace Gateway.Registry;
 
 /// <summary>
-/// The validated retention rules, as the registry scripts receive them (ARGV[2], in prelude.lua's order).
+/// The validated retention rules, as the registry scripts receive them (ARGV[2], in prelude.lua's order,
+/// MessagePack-encoded).
 /// Built once from <see cref="RegistryOptions"/>; every script call carries it, so no script can write an
 /// entry without knowing its deadline.
 /// </summary>
@@ -25,12 +26,26 @@ public sealed class RetentionPolicy
             PerShard(options.MaxEntries.EventStreams), PerShard(options.MaxEntries.Tombstones),
             PerShard(options.MaxEntries.AbortedRuns), options.MaxEntries.RecipientsPerRun, options.SweepBatchSize,
         ];
-        Encoded = string.Join(',', values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        Encoded = MessagePackArray(values);
+    }
+
+    /// <summary>The values as a MessagePack array of int64 (array 16, then 0xd3 and 8 big-endian bytes each).</summary>
+    private static byte[] MessagePackArray(long[] values)
+    {
+        var bytes = new byte[3 + 9 * values.Length];
+        bytes[0] = 0xdc;
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(1), (ushort)values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            bytes[3 + 9 * i] = 0xd3;
+            BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(4 + 9 * i), values[i]);
+        }
+        return bytes;
     }
 
     public RegistryOptions Options { get; }
 
-    internal string Encoded { get; }
+    internal byte[] Encoded { get; }
 
     /// <summary>A live run's hard end: its own timeout if it has one, never later than MaxRunLifetime.</summary>
     public Deadline RunTimeout(DateTimeOffset now, int runTimeoutSeconds)
