@@ -42,6 +42,7 @@ public static class RedisClientExtensions
         configureOptions?.Invoke(options);
 
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.Services.AddHostedService<RedisConnectOnStart>();
 
         if (!settings.DisableHealthChecks)
         {
@@ -72,4 +73,20 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
             return HealthCheckResult.Unhealthy("Redis is unreachable", ex);
         }
     }
+}
+
+/// <summary>
+/// Connects while the host starts, before the first request. Connecting inside the singleton's factory on the
+/// first request blocked a thread-pool thread per concurrent request (DI's lock, then a synchronous connect)
+/// and a burst at start starved the pool until the connection timed out: every request of the burst got 503.
+/// </summary>
+internal sealed class RedisConnectOnStart(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<IConnectionMultiplexer>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
