@@ -9,7 +9,7 @@ if not is_live(f[2]) then return { 'finished', f[2] } end
 local timeout_at = tonumber(f[5])
 -- Lazy expiry: only a run that may be past a deadline (its lease as last written, or a pending error) is
 -- checked against its index entries.
-if (f[6] or math.min(timeout_at, tonumber(f[7]) + P.idle) <= NOW) and finalize_if_due(id, NOW) then
+if (f[6] or lease_of(timeout_at, tonumber(f[7])) <= NOW) and finalize_if_due(id, NOW) then
   return counts_reply({ 'finished', redis.call('HGET', rk, 'status') })
 end
 local last = tonumber(f[3])
@@ -17,7 +17,7 @@ if seq <= last then return { 'duplicate', last } end
 if seq > last + 1 then return { 'gap', last } end
 
 -- activity is the run context's lease: every accepted event pushes its deadline out
-local lease = math.min(timeout_at, NOW + P.idle)
+local lease = lease_of(timeout_at, NOW)
 local changes = { 'seq', seq, 'active', ms(NOW) }
 if kind == 'start' and f[2] == 'pending' then
   changes[#changes + 1], changes[#changes + 2] = 'status', 'running'

@@ -70,6 +70,9 @@ local function unindex(name, member) return redis.call('ZREM', idx(name), member
 
 local function is_live(status) return status == 'pending' or status == 'running' end
 
+-- A live run's context lease: idle for P.idle after its last activity, never past its own hard end.
+local function lease_of(timeout_at, active) return math.min(timeout_at, active + P.idle) end
+
 -- The latest a run can still be in the registry: its hard end, a pending error's grace past it, then archive.
 local function run_bound(timeout_at)
   return timeout_at + P.grace + math.max(P.run_archive, P.session_archive)

@@ -21,7 +21,7 @@ end
 -- Admission control: refuse only when live runs alone fill the registry.
 if not make_room_for_run() then return counts_reply({ 'full' }) end
 
-local lease = math.min(timeout_at, NOW + P.idle)
+local lease = lease_of(timeout_at, NOW)
 local rk = k('run:' .. id)
 local fields = { 'tenant', tenant, 'session', session, 'task', ARGV[7], 'mode', ARGV[9], 'cleanup', ARGV[10],
   'status', 'pending', 'created', ms(NOW), 'seq', '0', 'active', ms(NOW), 'timeout_at', ms(timeout_at) }
@@ -37,7 +37,7 @@ if dedupe ~= '' then
   fields[#fields + 1], fields[#fields + 2] = 'dedupe', dedupe
 end
 redis.call('HSET', rk, unpack(fields))
-redis.call('PEXPIRE', rk, ms(lease - NOW + P.slack))
+expire(rk, lease, true)
 index('live', id, lease)
 
 redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
