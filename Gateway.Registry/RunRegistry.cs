@@ -25,7 +25,7 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         var timeout = scripts.Policy.RunTimeout(now, request.RunTimeoutSeconds);
         var dedupe = request.IdempotencyKey is { } key ? $"{request.Tenant}/{request.RequesterSessionKey}/{key}" : "";
         var reply = await scripts.RunAsync(RegistryScripts.Spawn, shard, now,
-            Shard.NewRunId(shard), request.Tenant, request.RequesterSessionKey, request.ChildSessionKey ?? "",
+            Shard.NewRunId(shard, now), request.Tenant, request.RequesterSessionKey, request.ChildSessionKey ?? "",
             request.Task, request.Label ?? "", Wire(request.Mode), Wire(request.Cleanup), timeout.Milliseconds, dedupe);
         var head = (string)reply[0]!;
         if (head == "full")

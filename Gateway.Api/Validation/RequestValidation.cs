@@ -22,15 +22,12 @@ public static partial class RequestValidation
     [GeneratedRegex("^[a-z][a-z0-9_.-]{0,31}$")]
     private static partial Regex StreamPattern();
 
-    [GeneratedRegex("^[0-9a-f]{34}$")]
-    private static partial Regex RunIdPattern();
-
     [GeneratedRegex("^[0-9]{1,20}-[0-9]{1,20}$")]
     private static partial Regex StreamIdPattern();
 
     public static bool IsValidKey(string? key) => key is not null && KeyPattern().IsMatch(key);
 
-    public static bool IsRunId(string runId) => RunIdPattern().IsMatch(runId);
+    public static bool IsRunId(string runId) => Shard.IsWellFormed(runId);
 
     /// <summary>A Redis stream entry id, as sent in SSE <c>id:</c> lines.</summary>
     public static bool IsEventId(string id) => StreamIdPattern().IsMatch(id);

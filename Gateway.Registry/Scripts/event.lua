@@ -24,8 +24,7 @@ if kind == 'start' and f[2] == 'pending' then
   changes[#changes + 3], changes[#changes + 4] = 'started', ms(NOW)
 end
 redis.call('HSET', rk, unpack(changes))
-index('live', id, lease, 'XX')
-expire(rk, lease)
+reindex('live', id, lease)
 local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), seq == 1, id, seq, kind, data)
 
 if f[6] and (kind == 'start' or kind == 'end') then

@@ -56,17 +56,69 @@ local function expire(key, deadline, fresh)
   EXPIRES[key] = at
 end
 
-local function index(name, member, deadline, flag)
+-- Sweep batches (sweep.lua sets BULK): the index changes whose results nothing in the batch reads back are
+-- collected and applied after the batch with one variadic ZREM and one ZADD per index (flush_bulk), instead of
+-- a call per entry. Outside a sweep BULK is nil and every change is made at once.
+local BULK
+local function bulk_of(name)
+  local b = BULK[name]
+  if not b then
+    b = { rem = {}, add = {}, latest = -1 }
+    BULK[name] = b
+  end
+  return b
+end
+
+-- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
+-- entry within it (`reindex`) need no TTL call of their own.
+local function index(name, member, deadline, flag, bound)
   assert(tonumber(deadline), 'an index entry without a deadline: ' .. name)
+  if BULK and not flag then
+    local b = bulk_of(name)
+    b.add[#b.add + 1] = ms(deadline)
+    b.add[#b.add + 1] = member
+    b.latest = math.max(b.latest, bound or deadline)
+    return
+  end
   if flag then
     redis.call('ZADD', idx(name), flag, ms(deadline), member)
   else
     redis.call('ZADD', idx(name), ms(deadline), member)
   end
-  expire(idx(name), deadline)
+  expire(idx(name), bound or deadline)
+end
+
+-- Moves an existing entry to a deadline within the bound it was indexed with: the index key's TTL already
+-- covers it.
+local function reindex(name, member, deadline)
+  redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
 end
 
 local function unindex(name, member) return redis.call('ZREM', idx(name), member) end
+
+-- As unindex, for a caller that does not need to know whether the entry was there (deferred in a batch).
+local function drop(name, member)
+  if BULK then
+    local b = bulk_of(name)
+    b.rem[#b.rem + 1] = member
+  else
+    redis.call('ZREM', idx(name), member)
+  end
+end
+
+-- Applies a batch's collected index changes: removals first, then additions, 1,000 members per call.
+local function flush_bulk()
+  for name, b in pairs(BULK) do
+    for i = 1, #b.rem, 1000 do
+      redis.call('ZREM', idx(name), unpack(b.rem, i, math.min(i + 999, #b.rem)))
+    end
+    for i = 1, #b.add, 2000 do
+      redis.call('ZADD', idx(name), unpack(b.add, i, math.min(i + 1999, #b.add)))
+    end
+    if #b.add > 0 then expire(idx(name), b.latest) end
+  end
+  BULK = {}
+end
 
 local function is_live(status) return status == 'pending' or status == 'running' end
 
@@ -110,25 +162,40 @@ end
 -- 'completion'), data (the event's data, or "status reason error" for a completion). first: the run's first
 -- entry, which may be the one that creates the stream.
 local function append(sid, bound, first, run, seq, kind, data)
-  local entry = redis.call('XADD', k('evt:' .. sid), 'MAXLEN', '~', P.stream_len, '*',
+  local key = k('evt:' .. sid)
+  if not first then
+    -- The run's first entry made sure of the stream, and spawn of its TTL (the session's deadline covers the
+    -- run's bound): one call. NOMKSTREAM declines only if the session was removed since (at a cap).
+    local entry = redis.call('XADD', key, 'NOMKSTREAM', 'MAXLEN', '~', P.stream_len, '*',
+      'run', run, 'seq', seq, 'kind', kind, 'data', data)
+    if entry then return entry end
+  end
+  local entry = redis.call('XADD', key, 'MAXLEN', '~', P.stream_len, '*',
     'run', run, 'seq', seq, 'kind', kind, 'data', data)
-  local deadline = touch_session(sid, bound)
-  if first then expire(k('evt:' .. sid), deadline, true) end
+  expire(key, touch_session(sid, bound), true)
   return entry
 end
 
 -- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
 -- event answers "gone" rather than "unknown". The session's stream and run list go with its last run.
-local TOMBSTONES
+-- At the cap the tombstones due soonest go.
+local function cap_tombstones()
+  local over = redis.call('ZCARD', idx('gone')) - P.cap_tombstones
+  if over > 0 then
+    redis.call('ZPOPMIN', idx('gone'), over)
+    count('tombstones', 'cap', over)
+  end
+end
+
 local function remove_run(id, reason, at)
   local rk = k('run:' .. id)
   local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status', 'rcp')
   redis.call('DEL', rk)
   if not f[4] or is_live(f[4]) then
-    unindex('live', id)
-    unindex('perr', id)
+    drop('live', id)
+    drop('perr', id)
   end
-  unindex('done', id)
+  drop('done', id)
   count('runs', reason)
   if (not f[4] or f[5]) and unindex('rcp', id) == 1 then
     redis.call('DEL', k('rcp:' .. id))
@@ -147,15 +214,8 @@ local function remove_run(id, reason, at)
       count('event_streams', 'cascade')
     end
   end
-  TOMBSTONES = TOMBSTONES or redis.call('ZCARD', idx('gone'))
-  while TOMBSTONES >= P.cap_tombstones do
-    redis.call('ZPOPMIN', idx('gone'))
-    count('tombstones', 'cap')
-    TOMBSTONES = TOMBSTONES - 1
-  end
-  -- ZADD returns 1 when the tombstone is new (a run id is never reused, so always here)
-  TOMBSTONES = TOMBSTONES + redis.call('ZADD', idx('gone'), ms(at + P.tombstone), id)
-  expire(idx('gone'), at + P.tombstone)
+  index('gone', id, at + P.tombstone)
+  if not BULK then cap_tombstones() end -- a sweep batch does it once, after the batch
 end
 
 -- A dedupe key and the run's pointer to it go together.
@@ -193,10 +253,10 @@ local function finalize(id, status, reason, at, err, f)
     redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason)
     redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first', 'error')
   end
-  unindex('live', id)
-  if f[9] then unindex('perr', id) end
+  drop('live', id)
+  if f[9] then drop('perr', id) end
+  -- archive_at is within the run's bound, which the run's TTL has covered since spawn
   index('done', id, archive_at)
-  expire(rk, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
   if f[10] then redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id) end
   append(f[4] .. '/' .. f[5], run_bound(timeout_at), f[7] == '0', id, f[7], 'completion',

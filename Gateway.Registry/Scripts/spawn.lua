@@ -37,10 +37,13 @@ if dedupe ~= '' then
   fields[#fields + 1], fields[#fields + 2] = 'dedupe', dedupe
 end
 redis.call('HSET', rk, unpack(fields))
-expire(rk, lease, true)
-index('live', id, lease)
+-- The run's TTL (and its index keys') cover its bound from the start, so no later change needs a TTL call:
+-- its lease moves, its end and its archive all fall within it.
+local bound = run_bound(timeout_at)
+expire(rk, bound, true)
+index('live', id, lease, nil, bound)
 
 redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
-touch_session(sid, run_bound(timeout_at))
+touch_session(sid, bound)
 -- the run as stored, without reading it back
 return counts_reply({ 'ok', id, #fields, unpack(fields) })

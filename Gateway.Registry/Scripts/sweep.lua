@@ -8,12 +8,16 @@ local function due(name)
   return redis.call('ZRANGEBYSCORE', idx(name), '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, budget)
 end
 
+-- Each phase is one batch (BULK): the index changes it makes are applied together when it ends.
 local function each_due(name, fn)
   local items = due(name)
+  BULK = {}
   for i = 1, #items, 2 do
     fn(items[i], tonumber(items[i + 1]))
     budget = budget - 1
   end
+  flush_bulk()
+  BULK = nil
 end
 
 -- Entries that own nothing else (tombstones, aborted-run marks) leave in one call: the due ones are the
@@ -30,14 +34,23 @@ end
 
 -- A live run is finalized at its earliest passed deadline: a pending error's grace or its context lease.
 -- An index entry whose run is no longer live is dropped.
+-- Every entry a phase takes leaves that index, finalized or not: one not finalized belongs to a run that is no
+-- longer live (a stale entry).
 each_due('perr', function(id)
-  if not finalize_if_due(id, NOW) and unindex('perr', id) == 1 then count('pending_errors', 'ttl') end
+  if not finalize_if_due(id, NOW) then
+    drop('perr', id)
+    count('pending_errors', 'ttl')
+  end
 end)
 each_due('live', function(id, lease)
-  if not finalize_if_due(id, NOW, lease) and unindex('live', id) == 1 then count('run_contexts', 'ttl') end
+  if not finalize_if_due(id, NOW, lease) then
+    drop('live', id)
+    count('run_contexts', 'ttl')
+  end
 end)
 
 each_due('done', function(id, d) remove_run(id, 'ttl', d) end)
+cap_tombstones()
 
 drop_due('abrt', 'aborted_runs')
 

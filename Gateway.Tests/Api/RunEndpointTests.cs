@@ -24,7 +24,7 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var run = (await response.Content.ReadFromJsonAsync<RunResponse>(GatewayApiFactory.Json))!;
         Assert.Equal($"/v1/runs/{run.RunId}", response.Headers.Location?.OriginalString);
-        Assert.Matches("^[0-9a-f]{34}$", run.RunId);
+        Assert.True(Shard.IsWellFormed(run.RunId), run.RunId);
         Assert.Equal(("agent:main", "agent:child.1", "t", "nightly"), (run.RequesterSessionKey, run.ChildSessionKey, run.Task, run.Label));
         Assert.Equal((SpawnMode.Run, CleanupMode.Keep, RunStatus.Pending, 0L), (run.SpawnMode, run.Cleanup, run.Status, run.LastSeq));
         Assert.Equal((clock.GetUtcNow(), clock.GetUtcNow().AddSeconds(60)), (run.CreatedAt, run.TimeoutAt));

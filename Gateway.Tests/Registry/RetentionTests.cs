@@ -186,7 +186,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await h.Registry.SweepAllAsync();
         Assert.Equal(LookupOutcome.Gone, (await h.Registry.GetRunAsync("t1", id)).Outcome);
         Assert.Equal(EventOutcome.Gone, (await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", 3))).Outcome);
-        Assert.Equal(LookupOutcome.NotFound, (await h.Registry.GetRunAsync("t1", Shard.NewRunId(new Shard(0)))).Outcome);
+        Assert.Equal(LookupOutcome.NotFound, (await h.Registry.GetRunAsync("t1", Shard.NewRunId(new Shard(0), h.Clock.GetUtcNow()))).Outcome);
     }
 
     [Fact]

@@ -18,14 +18,34 @@ public sealed class ShardAndPolicyTests
     public bool A_run_id_names_its_shard_and_its_keys_share_one_hash_tag(byte number)
     {
         var shard = new Shard(number);
-        var id = Shard.NewRunId(shard);
+        var id = Shard.NewRunId(shard, DateTimeOffset.UtcNow);
         return Shard.TryFromRunId(id, 256, out var parsed) && parsed == shard
             && shard.Key($"run:{id}").ToString().StartsWith(shard.Prefix.ToString(), StringComparison.Ordinal)
             && shard.Prefix.ToString().Contains($"{{{number:x2}}}");
     }
 
+    [Fact]
+    public void Run_ids_are_short_unique_and_ordered_by_time()
+    {
+        var start = DateTimeOffset.UtcNow;
+        var ids = Enumerable.Range(0, 10_000).Select(i => Shard.NewRunId(new Shard(3), start.AddMilliseconds(i))).ToList();
+        Assert.All(ids, id => Assert.Matches("^03[0-9a-hjkmnp-tv-z]{18}$", id));
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        var sameInstant = Enumerable.Range(0, 10_000).Select(_ => Shard.NewRunId(new Shard(3), start)).ToList();
+        Assert.Equal(sameInstant.Count, sameInstant.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_run_id_of_the_earlier_layout_still_names_its_shard()
+    {
+        Assert.True(Shard.TryFromRunId("0a0123456789abcdef0123456789abcdef", 16, out var shard));
+        Assert.Equal(10, shard.Number);
+    }
+
     [Theory]
     [InlineData("")]
+    [InlineData("0312345678901234567i")]                 // 'i' is not a base32 digit
+    [InlineData("ff12345678901234567a")]                 // shard ff does not exist with 16 shards
     [InlineData("not-a-run-id")]
     [InlineData("ff0123456789abcdef0123456789abcdef")]   // shard ff does not exist with 16 shards
     [InlineData("0G0123456789abcdef0123456789abcdef")]
