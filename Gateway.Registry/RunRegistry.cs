@@ -7,7 +7,7 @@ namespace Gateway.Registry;
 /// Every registry operation the API and the sweeper perform. State lives only in Redis; each change is
 /// one script (<see cref="RegistryScripts"/>), each read at most one round trip per shard.
 /// </summary>
-public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics)
+public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics, RunEndSignals ends)
 {
     private RegistryOptions Options => scripts.Policy.Options;
 
@@ -55,7 +55,10 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
                 return new EventResult(EventOutcome.Accepted, (string)reply[1]!, runEvent.Seq);
             case "duplicate": return new EventResult(EventOutcome.Duplicate, LastSeq: (long)reply[1]);
             case "gap": return new EventResult(EventOutcome.Gap, LastSeq: (long)reply[1]);
-            case "finished": return new EventResult(EventOutcome.Finished, Status: ParseStatus((string)reply[1]!));
+            case "finished":
+                // the event may have found the run past a deadline and finalized it (lazy expiry)
+                metrics.Evicted(RegistryScripts.Evictions(reply, 2));
+                return new EventResult(EventOutcome.Finished, Status: ParseStatus((string)reply[1]!));
             case "gone":
                 metrics.LateEvent(Registries.Runs);
                 return new EventResult(EventOutcome.Gone);
@@ -102,7 +105,9 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
             case "ok":
                 metrics.Evicted(RegistryScripts.Evictions(reply, 3));
                 return new AbortResult(AbortOutcome.Aborted, RunStatus.Aborted);
-            case "finished": return new AbortResult(AbortOutcome.AlreadyFinished, ParseStatus((string)reply[1]!));
+            case "finished":
+                metrics.Evicted(RegistryScripts.Evictions(reply, 2));
+                return new AbortResult(AbortOutcome.AlreadyFinished, ParseStatus((string)reply[1]!));
             case "gone": return new AbortResult(AbortOutcome.Gone);
             default: return new AbortResult(AbortOutcome.NotFound);
         }
@@ -165,33 +170,24 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         return new SessionEvent((string)entry.Id!, "completion", run, fields);
     }
 
-    /// <summary>Waits until the run is final or <paramref name="timeout"/> passes. Ends are published on a
-    /// per-run channel; a slow poll covers a message lost while Redis reconnects.</summary>
+    /// <summary>Waits until the run is final or <paramref name="timeout"/> passes. Ends are signalled on the
+    /// shard's channel (<see cref="RunEndSignals"/>); a slow poll covers a message lost while Redis reconnects.</summary>
     public async Task<RunLookup> WaitAsync(string tenant, string runId, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var channel = RedisChannel.Literal($"gw:ended:{runId}");
-        var subscriber = scripts.Database.Multiplexer.GetSubscriber();
-        await subscriber.SubscribeAsync(channel, (_, _) => ended.TrySetResult());
-        try
+        if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new RunLookup(LookupOutcome.NotFound);
+        using var watch = await ends.WatchAsync(shard, runId);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            while (true)
+            var lookup = await GetRunAsync(tenant, runId);
+            if (lookup.Outcome != LookupOutcome.Found || !lookup.Run!.IsLive || deadline.IsCancellationRequested) return lookup;
+            try
             {
-                var lookup = await GetRunAsync(tenant, runId);
-                if (lookup.Outcome != LookupOutcome.Found || !lookup.Run!.IsLive || deadline.IsCancellationRequested) return lookup;
-                try
-                {
-                    await ended.Task.WaitAsync(TimeSpan.FromSeconds(1), deadline.Token);
-                }
-                catch (TimeoutException) { }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
+                await watch.Ended.WaitAsync(TimeSpan.FromSeconds(1), deadline.Token);
             }
-        }
-        finally
-        {
-            await subscriber.UnsubscribeAsync(channel);
+            catch (TimeoutException) { }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
         }
     }
 
@@ -268,11 +264,15 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         DateTimeOffset? Time(string name) => f.TryGetValue(name, out var v)
             ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(v, CultureInfo.InvariantCulture))
             : null;
+        var status = ParseStatus(f["status"]);
+        // a final run keeps its last 'active' time in the hash (finalize does not spend a call on it), but its
+        // context ended with it: no last activity
+        var live = status is RunStatus.Pending or RunStatus.Running;
         return new RunRecord(
             runId, f["tenant"], f["session"], Opt("child"), f["task"], Opt("label"),
             Enum.Parse<SpawnMode>(f["mode"], ignoreCase: true), Enum.Parse<CleanupMode>(f["cleanup"], ignoreCase: true),
-            ParseStatus(f["status"]), Time("created")!.Value, Time("started"), Time("ended"), Opt("reason"), Opt("error"),
-            long.Parse(f.GetValueOrDefault("seq", "0"), CultureInfo.InvariantCulture), Time("active"), Time("timeout_at")!.Value,
-            f.ContainsKey("perr_at"));
+            status, Time("created")!.Value, Time("started"), Time("ended"), Opt("reason"), Opt("error"),
+            long.Parse(f.GetValueOrDefault("seq", "0"), CultureInfo.InvariantCulture), live ? Time("active") : null,
+            Time("timeout_at")!.Value, f.ContainsKey("perr_at"));
     }
 }

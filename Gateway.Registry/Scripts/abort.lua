@@ -21,7 +21,8 @@ if id ~= '' then
   if not owner then return missing(id) end
   if owner ~= tenant then return { 'unknown' } end
   if abort(id) then return counts_reply({ 'ok', 1, id }) end
-  return { 'finished', redis.call('HGET', k('run:' .. id), 'status') }
+  -- it may have ended just now, at a deadline that had passed: that is counted and announced too
+  return counts_reply({ 'finished', redis.call('HGET', k('run:' .. id), 'status') })
 end
 
 -- reply: { 'ok', n, run ids (n of them), counts... }

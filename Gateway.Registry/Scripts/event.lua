@@ -25,7 +25,7 @@ if kind == 'start' and f[2] == 'pending' then
 end
 redis.call('HSET', rk, unpack(changes))
 reindex('live', id, lease)
-local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), seq == 1, id, seq, kind, data)
+local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), id, seq, kind, data)
 
 if f[6] and (kind == 'start' or kind == 'end') then
   -- a later start/end cancels a pending lifecycle error (model fail-over emits transient errors)

@@ -23,13 +23,28 @@ local INDEXES = { 'perr', 'live', 'done', 'abrt', 'rcp', 'ddp', 'ses', 'gone' }
 local COUNTS = {}
 
 local function k(name) return PREFIX .. name end
-local function idx(name) return PREFIX .. 'idx:' .. name end
+-- Index keys are built once per script (a sweep batch names the same few a thousand times).
+local IDX = {}
+local function idx(name)
+  local key = IDX[name]
+  if not key then
+    key = PREFIX .. 'idx:' .. name
+    IDX[name] = key
+  end
+  return key
+end
 local function ms(x) return string.format('%d', x) end
+-- as text once: a number passed to redis.call is formatted (as a float) on every call
+local STREAM_LEN = ms(P.stream_len)
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
-    local f = registry .. ':' .. reason
-    COUNTS[f] = (COUNTS[f] or 0) + n
+    local by_reason = COUNTS[registry]
+    if not by_reason then
+      by_reason = {}
+      COUNTS[registry] = by_reason
+    end
+    by_reason[reason] = (by_reason[reason] or 0) + n
   end
 end
 
@@ -159,19 +174,15 @@ end
 
 -- Every stream entry has the same four fields (Redis then stores their names once per node, not per entry):
 -- run id, seq (the event's, or the run's last for a completion), kind (an event's stream name, or
--- 'completion'), data (the event's data, or "status reason error" for a completion). first: the run's first
--- entry, which may be the one that creates the stream.
-local function append(sid, bound, first, run, seq, kind, data)
+-- 'completion'), data (the event's data, or "status reason error" for a completion).
+-- A stream that exists already has its TTL past every registered run's bound (touch_session keeps it so), so
+-- appending to it is one call; only the append that creates it registers the session and sets that TTL.
+local function append(sid, bound, run, seq, kind, data)
   local key = k('evt:' .. sid)
-  if not first then
-    -- The run's first entry made sure of the stream, and spawn of its TTL (the session's deadline covers the
-    -- run's bound): one call. NOMKSTREAM declines only if the session was removed since (at a cap).
-    local entry = redis.call('XADD', key, 'NOMKSTREAM', 'MAXLEN', '~', P.stream_len, '*',
-      'run', run, 'seq', seq, 'kind', kind, 'data', data)
-    if entry then return entry end
-  end
-  local entry = redis.call('XADD', key, 'MAXLEN', '~', P.stream_len, '*',
+  local entry = redis.call('XADD', key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_LEN, '*',
     'run', run, 'seq', seq, 'kind', kind, 'data', data)
+  if entry then return entry end
+  entry = redis.call('XADD', key, 'MAXLEN', '~', STREAM_LEN, '*', 'run', run, 'seq', seq, 'kind', kind, 'data', data)
   expire(key, touch_session(sid, bound), true)
   return entry
 end
@@ -236,6 +247,9 @@ local function read_run(id)
     'timeout_at', 'perr_at', 'rcp')
 end
 
+-- Runs that became final in this script: counts_reply announces them to waiters in one message.
+local ENDED = {}
+
 local function finalize(id, status, reason, at, err, f)
   local rk = k('run:' .. id)
   f = f or read_run(id)
@@ -245,23 +259,24 @@ local function finalize(id, status, reason, at, err, f)
   local short = f[2] == 'session' or f[3] == 'delete'
   local archive_at = at + (short and P.session_archive or P.run_archive)
   err = err or (status == 'error' and f[6]) or nil
-  -- the run context and its sequence end with the run
+  -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
+  -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
   if err then
     redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason, 'error', err)
-    redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first')
   else
     redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason)
-    redis.call('HDEL', rk, 'active', 'perr_at', 'perr_first', 'error')
   end
+  if f[9] then redis.call('HDEL', rk, 'perr_at', 'perr_first') end
+  if f[6] and not err then redis.call('HDEL', rk, 'error') end
   drop('live', id)
   if f[9] then drop('perr', id) end
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
   index('done', id, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
   if f[10] then redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id) end
-  append(f[4] .. '/' .. f[5], run_bound(timeout_at), f[7] == '0', id, f[7], 'completion',
+  append(f[4] .. '/' .. f[5], run_bound(timeout_at), id, f[7], 'completion',
     status .. ' ' .. reason .. ' ' .. (err or ''))
-  redis.call('PUBLISH', 'gw:ended:' .. id, status)
+  ENDED[#ENDED + 1] = id
   return true
 end
 
@@ -312,11 +327,16 @@ end
 -- to the caller (for its metrics) after the reply's head.
 local function counts_reply(head)
   local stats = k('stats')
-  for f, n in pairs(COUNTS) do
-    redis.call('HINCRBY', stats, f, n)
-    head[#head + 1] = f
-    head[#head + 1] = n
+  for registry, by_reason in pairs(COUNTS) do
+    for reason, n in pairs(by_reason) do
+      local f = registry .. ':' .. reason
+      redis.call('HINCRBY', stats, f, n)
+      head[#head + 1] = f
+      head[#head + 1] = n
+    end
   end
   if next(COUNTS) then expire(stats, NOW + P.run_archive) end
+  -- waiters (RunEndSignals) listen on the shard's channel: one message however many runs ended
+  if #ENDED > 0 then redis.call('PUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
   return head
 end

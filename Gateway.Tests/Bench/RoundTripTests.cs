@@ -69,7 +69,7 @@ public sealed class RoundTripTests(RedisServer redis) : IClassFixture<RedisServe
             services = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var metrics = new RegistryMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
             var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero));
-            Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(new RegistryOptions()), clock), metrics);
+            Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(new RegistryOptions()), clock), metrics, new RunEndSignals(connection));
         }
 
         public RunRegistry Registry { get; }

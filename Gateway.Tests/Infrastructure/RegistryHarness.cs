@@ -21,7 +21,7 @@ public sealed class RegistryHarness : IAsyncDisposable
         var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         Metrics = new RegistryMetrics(meterFactory);
         Evictions = new MetricCollector<long>(meterFactory, RegistryMetrics.MeterName, "gateway.registry.evictions");
-        Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(options), Clock), Metrics);
+        Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(options), Clock), Metrics, new RunEndSignals(connection));
     }
 
     public static async Task<RegistryHarness> CreateAsync(RedisServer redis, RegistryOptions? options = null, bool flush = true)

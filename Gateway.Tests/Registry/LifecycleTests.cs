@@ -41,4 +41,32 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(("ok", "completed", id), (events[3].Fields["status"], events[3].Fields["reason"], events[3].RunId));
         Assert.Equal("model overloaded: try later", events[1].Fields["data"]);
     }
+
+    [Fact]
+    public async Task Waiters_hear_of_an_end_event_and_a_sweep_announces_a_whole_batch_in_one_message()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var ends = new RunEndSignals(h.Db.Multiplexer);
+        var ended = await h.SpawnAsync();
+        var idle = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => h.SpawnAsync()));
+        var shard = Shard.ForSession("t1", "agent:main", h.Options.Shards);
+        using var endedWatch = await ends.WatchAsync(shard, ended);
+        var idleWatches = await Task.WhenAll(idle.Select(id => ends.WatchAsync(shard, id)));
+        var messages = 0;
+        await h.Db.Multiplexer.GetSubscriber().SubscribeAsync(RunEndSignals.Channel(shard), (_, _) => Interlocked.Increment(ref messages));
+
+        await h.Registry.AppendEventAsync("t1", ended, new RunEvent("start", 1));
+        Assert.False(endedWatch.Ended.IsCompleted);
+        await h.Registry.AppendEventAsync("t1", ended, new RunEvent("end", 2));
+        await endedWatch.Ended.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(idleWatches[0].Ended.IsCompleted);
+
+        // every idle run's lease runs out at once: one sweep call finalizes them all and says so once
+        h.Clock.Advance(h.Options.ContextIdleTimeout + TimeSpan.FromSeconds(1));
+        await h.Registry.SweepShardAsync(shard.Number);
+        await Task.WhenAll(idleWatches.Select(w => w.Ended)).WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(100);
+        Assert.Equal(2, messages);
+        foreach (var w in idleWatches) w.Dispose();
+    }
 }

@@ -1,0 +1,103 @@
+using StackExchange.Redis;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// Tells waiters when a run ends. Every script that ends runs publishes their ids in one message on its
+/// shard's channel (<c>gw:{NN}:ended</c>, prelude.lua's <c>counts_reply</c>), so a sweep batch that finalizes a
+/// thousand runs sends one message, not a thousand. One subscription per shard and process, made on first use,
+/// serves every waiter; StackExchange.Redis renews it after a reconnect.
+/// </summary>
+public sealed class RunEndSignals(IConnectionMultiplexer redis)
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, Waiters> waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, Task> subscriptions = [];
+
+    /// <summary>A task that completes when the run ends (or never, if the message is lost: callers poll too).
+    /// Dispose the registration when done waiting.</summary>
+    public async Task<Registration> WatchAsync(Shard shard, string runId)
+    {
+        var registration = Register(runId);
+        try
+        {
+            await SubscribeAsync(shard);
+            return registration;
+        }
+        catch
+        {
+            registration.Dispose();
+            throw;
+        }
+    }
+
+    private Registration Register(string runId)
+    {
+        lock (gate)
+        {
+            if (!waiting.TryGetValue(runId, out var waiters))
+            {
+                waiters = new Waiters();
+                waiting[runId] = waiters;
+            }
+            waiters.Count++;
+            return new Registration(this, runId, waiters.Ended.Task);
+        }
+    }
+
+    private void Release(string runId)
+    {
+        lock (gate)
+        {
+            if (waiting.TryGetValue(runId, out var waiters) && --waiters.Count == 0) waiting.Remove(runId);
+        }
+    }
+
+    private Task SubscribeAsync(Shard shard)
+    {
+        Task subscribing;
+        lock (gate)
+        {
+            if (!subscriptions.TryGetValue(shard.Number, out subscribing!) || subscribing.IsFaulted || subscribing.IsCanceled)
+            {
+                subscribing = redis.GetSubscriber().SubscribeAsync(Channel(shard), (_, message) => OnEnded(message));
+                subscriptions[shard.Number] = subscribing;
+            }
+        }
+        return subscribing;
+    }
+
+    private void OnEnded(RedisValue message)
+    {
+        var ids = (string)message!;
+        foreach (var range in ids.AsSpan().Split(' '))
+        {
+            var runId = ids[range];
+            lock (gate)
+            {
+                if (waiting.TryGetValue(runId, out var waiters)) waiters.Ended.TrySetResult();
+            }
+        }
+    }
+
+    public static RedisChannel Channel(Shard shard) => RedisChannel.Literal($"{shard.Prefix}ended");
+
+    private sealed class Waiters
+    {
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Count { get; set; }
+    }
+
+    public sealed class Registration(RunEndSignals owner, string runId, Task ended) : IDisposable
+    {
+        private int disposed;
+
+        public Task Ended => ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) owner.Release(runId);
+        }
+    }
+}
