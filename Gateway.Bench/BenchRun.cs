@@ -100,6 +100,10 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var peakMemory = (await RedisStats.ReadAsync(server)).UsedMemoryPeak;
         var sweeperRss = ProcStats.RssMb(sweeperPid);
 
+        var httpPhase = phase("http ceiling");
+        var httpCeiling = await HttpCeiling.MeasureAsync(http, options.Concurrency, ct);
+        httpPhase.Update(1, $"{httpCeiling:N0} requests/s");
+
         var ceilingPhase = phase("redis ceiling");
         var ceiling = await RedisCeiling.MeasureAsync(server, redisConnection, options.Concurrency, ct);
         ceilingPhase.Update(1, $"{ceiling:N0} ops/s");
@@ -132,6 +136,9 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
                 .Where(c => c.Calls > 0).OrderByDescending(c => c.Calls)
                 .ToDictionary(c => c.Key, c => Math.Round((double)c.Calls / done, 3)),
             RedisCeilingOpsPerS = ceiling,
+            HttpCeilingRequestsPerS = httpCeiling,
+            LifecycleCeilingPerS = httpCeiling is { } rate && load.Latencies.Count > 0
+                ? Math.Round(rate * done / load.Latencies.Count) : null,
             CpuMsPerLifecycle = cpuAfter.ToDictionary(p => p.Key,
                 p => p.Value - cpuBefore[p.Key] is { } seconds ? Math.Round(seconds * 1000 / done, 3) : (double?)null),
             ApiRssMbStart = apiRssStart,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -54,15 +55,19 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         string? tenant = null;
-        foreach (var key in api.CurrentValue.ApiKeys)
+        foreach (var (keyDigest, keyTenant) in Digests.GetValue(api.CurrentValue, HashKeys))
         {
-            if (CryptographicOperations.FixedTimeEquals(digest, SHA256.HashData(Encoding.UTF8.GetBytes(key.Key))))
-            {
-                tenant ??= key.Tenant;
-            }
+            if (CryptographicOperations.FixedTimeEquals(digest, keyDigest)) tenant ??= keyTenant;
         }
         return tenant;
     }
+
+    // The configured keys' digests, computed once per options instance (a configuration reload makes a new one)
+    // rather than on every request.
+    private static readonly ConditionalWeakTable<GatewayApiOptions, (byte[] Digest, string Tenant)[]> Digests = new();
+
+    private static (byte[] Digest, string Tenant)[] HashKeys(GatewayApiOptions options) =>
+        options.ApiKeys.Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), k.Tenant)).ToArray();
 }
 
 public static class TenantExtensions

@@ -28,6 +28,10 @@ public sealed record BenchResult
     /// <summary>Calls per session of each Redis command during the load (commandstats; inside scripts too), most first.</summary>
     public required IReadOnlyDictionary<string, double> RedisCallsPerLifecycle { get; init; }
     public required double? RedisCeilingOpsPerS { get; init; }
+    /// <summary>GET /alive in a closed loop with the load's own client and connections (HttpCeiling).</summary>
+    public required double? HttpCeilingRequestsPerS { get; init; }
+    /// <summary>The HTTP ceiling over the workload's requests per lifecycle: what no registry could beat here.</summary>
+    public required double? LifecycleCeilingPerS { get; init; }
     public required IReadOnlyDictionary<string, double?> CpuMsPerLifecycle { get; init; }
     public required double? ApiRssMbStart { get; init; }
     public required double? ApiRssMbEnd { get; init; }

@@ -16,6 +16,8 @@ public static class ResultTable
 
         Row("lifecycles/s", r.LifecyclesPerS, ">= 3,000", r.LifecyclesPerS >= 3_000);
         Row("requests/s", r.RequestsPerS);
+        Row("http ceiling requests/s (GET /alive, same client)", r.HttpCeilingRequestsPerS);
+        Row("lifecycle ceiling/s (http ceiling / requests per lifecycle)", r.LifecycleCeilingPerS);
         Row("p50 ms (per request)", r.P50Ms);
         Row("p99 ms (per request)", r.P99Ms, "<= 25", r.P99Ms <= 25);
         Row("p99.9 / max ms", $"{Format(r.P999Ms)} / {Format(r.MaxMs)}");

@@ -18,6 +18,7 @@ public sealed class BenchmarkRunTests
         "sessions", "lifecycles_per_s", "p50_ms", "p99_ms", "redis_commands_per_lifecycle", "redis_ceiling_ops_per_s",
         "api_rss_mb_start", "api_rss_mb_end", "sweeper_rss_mb_end", "redis_bytes_per_live_run", "redis_used_memory_peak_bytes",
         "redis_keys_after_drain", "drain_seconds", "evictions_by_reason", "idle_sweep_ms_1k", "idle_sweep_ms_1m", "evictions_per_s",
+        "http_ceiling_requests_per_s", "lifecycle_ceiling_per_s",
     ];
 
     [Fact]
