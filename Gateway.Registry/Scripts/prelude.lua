@@ -33,6 +33,7 @@ local function idx(name)
   end
   return key
 end
+-- (The checks below build their message only when they fail: an assert's message is built on every call.)
 local function ms(x) return string.format('%d', x) end
 -- as text once: a number passed to redis.call is formatted (as a float) on every call
 local STREAM_LEN = ms(P.stream_len)
@@ -54,7 +55,7 @@ end
 -- index a thousand times). fresh: the key was most likely just created, so NX (one call) is tried first.
 local EXPIRES = {}
 local function expire(key, deadline, fresh)
-  assert(tonumber(deadline), 'a write without a deadline: ' .. key)
+  if type(deadline) ~= 'number' then error('a write without a deadline: ' .. key) end
   local want = math.max(deadline - NOW, 0) + P.slack
   local at = NOW + want
   if (EXPIRES[key] or -1) >= at then return end
@@ -71,10 +72,10 @@ local function expire(key, deadline, fresh)
   EXPIRES[key] = at
 end
 
--- Sweep batches (sweep.lua sets BULK): the index changes whose results nothing in the batch reads back are
--- collected and applied after the batch with one variadic ZREM and one ZADD per index (flush_bulk), instead of
--- a call per entry. Outside a sweep BULK is nil and every change is made at once.
-local BULK
+-- Sweep batches (bulk_begin .. bulk_end, below): the index changes whose results nothing in the batch reads
+-- back are collected and applied after the batch with one variadic ZREM and one ZADD per index, instead of a
+-- call per entry; so are the runs leaving each session. Outside a sweep BULK is nil and changes apply at once.
+local BULK, BULK_SESSIONS
 local function bulk_of(name)
   local b = BULK[name]
   if not b then
@@ -87,7 +88,7 @@ end
 -- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
 -- entry within it (`reindex`) need no TTL call of their own.
 local function index(name, member, deadline, flag, bound)
-  assert(tonumber(deadline), 'an index entry without a deadline: ' .. name)
+  if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
   if BULK and not flag then
     local b = bulk_of(name)
     b.add[#b.add + 1] = ms(deadline)
@@ -122,7 +123,7 @@ local function drop(name, member)
 end
 
 -- Applies a batch's collected index changes: removals first, then additions, 1,000 members per call.
-local function flush_bulk()
+local function flush_indexes()
   for name, b in pairs(BULK) do
     for i = 1, #b.rem, 1000 do
       redis.call('ZREM', idx(name), unpack(b.rem, i, math.min(i + 999, #b.rem)))
@@ -132,7 +133,6 @@ local function flush_bulk()
     end
     if #b.add > 0 then expire(idx(name), b.latest) end
   end
-  BULK = {}
 end
 
 local function is_live(status) return status == 'pending' or status == 'running' end
@@ -198,6 +198,15 @@ local function cap_tombstones()
   end
 end
 
+-- Runs leave their session's run list; the session's stream and list go with its last run.
+local function leave_session(sid, ids)
+  redis.call('ZREM', k('ses:' .. sid), unpack(ids))
+  if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
+    redis.call('DEL', k('evt:' .. sid))
+    count('event_streams', 'cascade')
+  end
+end
+
 local function remove_run(id, reason, at)
   local rk = k('run:' .. id)
   local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status', 'rcp')
@@ -219,14 +228,36 @@ local function remove_run(id, reason, at)
   end
   if f[1] then
     local sid = f[1] .. '/' .. f[2]
-    redis.call('ZREM', k('ses:' .. sid), id)
-    if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
-      redis.call('DEL', k('evt:' .. sid))
-      count('event_streams', 'cascade')
+    if BULK then
+      -- a batch leaves each session once, with all of its runs the batch removed
+      local ids = BULK_SESSIONS[sid]
+      if not ids then
+        ids = {}
+        BULK_SESSIONS[sid] = ids
+      end
+      ids[#ids + 1] = id
+    else
+      leave_session(sid, { id })
     end
   end
-  index('gone', id, at + P.tombstone)
-  if not BULK then cap_tombstones() end -- a sweep batch does it once, after the batch
+  if at + P.tombstone <= NOW then
+    -- its whole retention has passed already (a late sweep): the tombstone would be swept as it was written
+    count('tombstones', 'ttl')
+  else
+    index('gone', id, at + P.tombstone)
+    if not BULK then cap_tombstones() end -- a sweep batch does it once, after the batch
+  end
+end
+
+-- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
+local function bulk_begin()
+  BULK, BULK_SESSIONS = {}, {}
+end
+
+local function bulk_end()
+  flush_indexes()
+  for sid, ids in pairs(BULK_SESSIONS) do leave_session(sid, ids) end
+  BULK, BULK_SESSIONS = nil, nil
 end
 
 -- A dedupe key and the run's pointer to it go together.

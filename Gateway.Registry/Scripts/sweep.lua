@@ -11,13 +11,12 @@ end
 -- Each phase is one batch (BULK): the index changes it makes are applied together when it ends.
 local function each_due(name, fn)
   local items = due(name)
-  BULK = {}
+  bulk_begin()
   for i = 1, #items, 2 do
     fn(items[i], tonumber(items[i + 1]))
     budget = budget - 1
   end
-  flush_bulk()
-  BULK = nil
+  bulk_end()
 end
 
 -- Entries that own nothing else (tombstones, aborted-run marks) leave in one call: the due ones are the
