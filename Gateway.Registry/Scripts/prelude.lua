@@ -23,29 +23,15 @@ local INDEXES = { 'perr', 'live', 'done', 'abrt', 'rcp', 'ddp', 'ses', 'gone' }
 local COUNTS = {}
 
 local function k(name) return PREFIX .. name end
--- Index keys are built once per script (a sweep batch names the same few a thousand times).
-local IDX = {}
-local function idx(name)
-  local key = IDX[name]
-  if not key then
-    key = PREFIX .. 'idx:' .. name
-    IDX[name] = key
-  end
-  return key
-end
--- (The checks below build their message only when they fail: an assert's message is built on every call.)
+local function idx(name) return PREFIX .. 'idx:' .. name end
 local function ms(x) return string.format('%d', x) end
 -- as text once: a number passed to redis.call is formatted (as a float) on every call
 local STREAM_LEN = ms(P.stream_len)
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
-    local by_reason = COUNTS[registry]
-    if not by_reason then
-      by_reason = {}
-      COUNTS[registry] = by_reason
-    end
-    by_reason[reason] = (by_reason[reason] or 0) + n
+    local f = registry .. ':' .. reason
+    COUNTS[f] = (COUNTS[f] or 0) + n
   end
 end
 
@@ -55,6 +41,7 @@ end
 -- index a thousand times). fresh: the key was most likely just created, so NX (one call) is tried first.
 local EXPIRES = {}
 local function expire(key, deadline, fresh)
+  -- (not assert: its message would be built on every call)
   if type(deadline) ~= 'number' then error('a write without a deadline: ' .. key) end
   local want = math.max(deadline - NOW, 0) + P.slack
   local at = NOW + want
@@ -358,13 +345,10 @@ end
 -- to the caller (for its metrics) after the reply's head.
 local function counts_reply(head)
   local stats = k('stats')
-  for registry, by_reason in pairs(COUNTS) do
-    for reason, n in pairs(by_reason) do
-      local f = registry .. ':' .. reason
-      redis.call('HINCRBY', stats, f, n)
-      head[#head + 1] = f
-      head[#head + 1] = n
-    end
+  for f, n in pairs(COUNTS) do
+    redis.call('HINCRBY', stats, f, n)
+    head[#head + 1] = f
+    head[#head + 1] = n
   end
   if next(COUNTS) then expire(stats, NOW + P.run_archive) end
   -- waiters (RunEndSignals) listen on the shard's channel: one message however many runs ended

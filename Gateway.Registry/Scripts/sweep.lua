@@ -32,9 +32,7 @@ local function drop_due(name, registry)
 end
 
 -- A live run is finalized at its earliest passed deadline: a pending error's grace or its context lease.
--- An index entry whose run is no longer live is dropped.
--- Every entry a phase takes leaves that index, finalized or not: one not finalized belongs to a run that is no
--- longer live (a stale entry).
+-- Every entry a phase takes leaves that index: one not finalized belongs to a run no longer live (stale).
 each_due('perr', function(id)
   if not finalize_if_due(id, NOW) then
     drop('perr', id)
