@@ -36,11 +36,7 @@ public static class StackPlan
     /// <summary>redis-server on loopback with a password (sent on stdin), persistent unless ephemeral.</summary>
     public static ResourceSpec Redis(StackOptions options, string executable, int port, string password)
     {
-        List<string> args = ["-", "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no",
-            // Redis 7 preallocates each stream node at this size (default 4096) and keeps it: with one short event
-            // stream per session that was over half of Redis' memory per run. 1024 holds a seed-shaped session's
-            // 12 entries in one node (docs/benchmarks.md).
-            "--stream-node-max-bytes", "1024"];
+        List<string> args = ["-", "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no"];
         if (options.Ephemeral)
         {
             args.AddRange(["--save", "", "--appendonly", "no"]);

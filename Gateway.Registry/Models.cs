@@ -70,7 +70,7 @@ public sealed record RunRecord(
     public bool IsLive => Status is RunStatus.Pending or RunStatus.Running;
 }
 
-/// <summary>One entry of a session's event stream: an event of one of its runs, or a run's completion.</summary>
+/// <summary>One entry of a session's event log: an event of one of its runs, or a run's completion.</summary>
 public sealed record SessionEvent(string Id, string Type, string RunId, IReadOnlyDictionary<string, string> Fields);
 
 public sealed record SweepResult(int Shard, bool More, IReadOnlyList<Eviction> Evictions)

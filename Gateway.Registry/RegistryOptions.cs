@@ -43,7 +43,7 @@ public sealed class RegistryOptions
     /// <summary>Most entries one sweep call touches, so cleanup never stalls traffic.</summary>
     public int SweepBatchSize { get; set; } = 1000;
 
-    /// <summary>Most entries kept in one session's event stream (approximate trim, as Redis XADD MAXLEN ~).</summary>
+    /// <summary>Most entries kept in one session's event log; the oldest go first.</summary>
     public int EventStreamMaxLength { get; set; } = 1000;
 
     public RegistryCaps MaxEntries { get; set; } = new();

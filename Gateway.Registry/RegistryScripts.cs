@@ -12,9 +12,9 @@ namespace Gateway.Registry;
 public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolicy policy, TimeProvider time)
 {
     public const string Spawn = "spawn", Event = "event", Abort = "abort", Recipients = "recipients",
-        Sweep = "sweep", Snapshot = "snapshot";
+        Sweep = "sweep", Snapshot = "snapshot", Events = "events";
 
-    private static readonly Dictionary<string, Script> Scripts = Load(Spawn, Event, Abort, Recipients, Sweep, Snapshot);
+    private static readonly Dictionary<string, Script> Scripts = Load(Spawn, Event, Abort, Recipients, Sweep, Snapshot, Events);
 
     public RetentionPolicy Policy => policy;
 

@@ -144,30 +144,34 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         return members.Select(m => (string)m!).Order().ToList();
     }
 
-    /// <summary>A session's events after the stream position <paramref name="after"/> (exclusive; null = from the start).</summary>
+    /// <summary>A session's events after the entry id <paramref name="after"/> (exclusive; null = from the start).</summary>
     public async Task<IReadOnlyList<SessionEvent>> ReadEventsAsync(string tenant, string sessionKey, string? after, int count = 100)
     {
         var shard = SessionShard(tenant, sessionKey);
-        var start = after is null ? "-" : "(" + after;
-        var entries = await Db.StreamRangeAsync(shard.Key($"evt:{tenant}/{sessionKey}"), start, "+", count);
-        return entries.Select(ToSessionEvent).ToList();
+        var (afterBase, afterNumber) = after?.Split('-') is [var b, var n] ? (b, n) : ("", "0");
+        var reply = await scripts.RunAsync(RegistryScripts.Events, shard, $"{tenant}/{sessionKey}", afterBase, afterNumber, count);
+        if (reply.Length < 2) return [];
+        var logBase = (string)reply[0]!;
+        var first = (long)reply[1];
+        return reply.Skip(2).Select((entry, i) => ToSessionEvent($"{logBase}-{first + i}", (string)entry!)).ToList();
     }
 
-    /// <summary>A stream entry (run, seq, kind, data: prelude.lua's <c>append</c>) as the event or completion it records.</summary>
-    private static SessionEvent ToSessionEvent(StreamEntry entry)
+    /// <summary>A log entry ("run seq kind data": prelude.lua's <c>append</c>) as the event or completion it records.</summary>
+    private static SessionEvent ToSessionEvent(string id, string entry)
     {
-        var f = entry.Values.ToDictionary(v => (string)v.Name!, v => (string)v.Value!);
-        var run = f["run"];
-        // written before entries were compacted (a rolling upgrade): type and the response's fields by name
-        if (f.TryGetValue("type", out var type)) return new SessionEvent((string)entry.Id!, type, run, f);
-        if (f["kind"] != "completion") return new SessionEvent((string)entry.Id!, "event", run, f);
+        var parts = entry.Split(' ', 4);
+        var (run, seq, kind, data) = (parts[0], parts[1], parts[2], parts.Length > 3 ? parts[3] : "");
+        if (kind != "completion")
+        {
+            return new SessionEvent(id, "event", run, new Dictionary<string, string> { ["run"] = run, ["seq"] = seq, ["kind"] = kind, ["data"] = data });
+        }
         // a completion's data is "status reason error"; the error is free text and may hold spaces
-        var parts = f["data"].Split(' ', 3);
+        var outcome = data.Split(' ', 3);
         var fields = new Dictionary<string, string>
         {
-            ["run"] = run, ["status"] = parts[0], ["reason"] = parts[1], ["error"] = parts.Length > 2 ? parts[2] : "",
+            ["run"] = run, ["status"] = outcome[0], ["reason"] = outcome[1], ["error"] = outcome.Length > 2 ? outcome[2] : "",
         };
-        return new SessionEvent((string)entry.Id!, "completion", run, fields);
+        return new SessionEvent(id, "completion", run, fields);
     }
 
     /// <summary>Waits until the run is final or <paramref name="timeout"/> passes. Ends are signalled on the

@@ -29,7 +29,7 @@ public static partial class RequestValidation
 
     public static bool IsRunId(string runId) => Shard.IsWellFormed(runId);
 
-    /// <summary>A Redis stream entry id, as sent in SSE <c>id:</c> lines.</summary>
+    /// <summary>An entry id of a session's log ("base-number"), as sent in SSE <c>id:</c> lines.</summary>
     public static bool IsEventId(string id) => StreamIdPattern().IsMatch(id);
 
     public static Dictionary<string, string[]> Check(SpawnRunRequest r)

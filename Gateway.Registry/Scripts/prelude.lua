@@ -25,8 +25,6 @@ local COUNTS = {}
 local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
 local function ms(x) return string.format('%d', x) end
--- as text once: a number passed to redis.call is formatted (as a float) on every call
-local STREAM_LEN = ms(P.stream_len)
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
@@ -132,10 +130,10 @@ local function run_bound(timeout_at)
   return timeout_at + P.grace + math.max(P.run_archive, P.session_archive)
 end
 
--- Event streams: one per requester session, with the list of that session's runs. They go with the session's
+-- Event logs: one per requester session, with the list of that session's runs. They go with the session's
 -- last run (remove_run); their own deadline is only the safety net behind that: the latest bound of any run
 -- the session ever had. Invariant: a session in idx:ses has its run list TTL'd past that deadline, and its
--- stream too once it exists. Returns the session's deadline.
+-- log too once it exists. Returns the session's deadline.
 local remove_session
 local function touch_session(sid, bound)
   local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
@@ -149,33 +147,53 @@ local function touch_session(sid, bound)
   end
   bound = math.max(bound, d or bound)
   index('ses', sid, bound, 'GT')
-  expire(k('evt:' .. sid), bound, not d)
+  expire(k('log:' .. sid), bound, not d)
   expire(k('ses:' .. sid), bound, not d)
   return bound
 end
 
 remove_session = function(sid)
-  redis.call('DEL', k('evt:' .. sid), k('ses:' .. sid))
+  redis.call('DEL', k('log:' .. sid), k('ses:' .. sid))
   unindex('ses', sid)
 end
 
--- Every stream entry has the same four fields (Redis then stores their names once per node, not per entry):
--- run id, seq (the event's, or the run's last for a completion), kind (an event's stream name, or
--- 'completion'), data (the event's data, or "status reason error" for a completion).
--- A stream that exists already has its TTL past every registered run's bound (touch_session keeps it so), so
--- appending to it is one call; only the append that creates it registers the session and sets that TTL.
+-- A session's log is a Redis list (a stream preallocated a 1 KB node per session, which never shrank).
+-- Element 0 is its header "base trimmed": base, the time the log was created (ms), and how many entries have
+-- been trimmed from its head; element i >= 1 is entry number trimmed + i, and its id is "base-number". Ids
+-- grow within a log; a log created again (a later run in the same session) has a later base, so a cursor
+-- from the earlier one reads the new log from its start (events.lua).
+-- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
+-- event's stream name, or 'completion'), data (the event's data, or "status reason error" for a completion);
+-- data goes last because it may hold spaces. A log that exists already has its TTL past every registered
+-- run's bound (touch_session keeps it so); only the append that creates it registers the session.
+local function log_header(head)
+  local base, trimmed = string.match(head, '^(%d+) (%d+)$')
+  return base, tonumber(trimmed)
+end
+
 local function append(sid, bound, run, seq, kind, data)
-  local key = k('evt:' .. sid)
-  local entry = redis.call('XADD', key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_LEN, '*',
-    'run', run, 'seq', seq, 'kind', kind, 'data', data)
-  if entry then return entry end
-  entry = redis.call('XADD', key, 'MAXLEN', '~', STREAM_LEN, '*', 'run', run, 'seq', seq, 'kind', kind, 'data', data)
-  expire(key, touch_session(sid, bound), true)
-  return entry
+  local key = k('log:' .. sid)
+  local entry = run .. ' ' .. seq .. ' ' .. kind .. ' ' .. data
+  local head = redis.call('LINDEX', key, 0)
+  if not head then
+    redis.call('RPUSH', key, ms(NOW) .. ' 0', entry)
+    expire(key, touch_session(sid, bound), true)
+    return ms(NOW) .. '-1'
+  end
+  local base, trimmed = log_header(head)
+  local n = redis.call('RPUSH', key, entry) - 1
+  local over = n - P.stream_len
+  if over > 0 then
+    -- the oldest entries go; the header moves up to stay element 0
+    trimmed, n = trimmed + over, n - over
+    redis.call('LSET', key, over, base .. ' ' .. ms(trimmed))
+    redis.call('LTRIM', key, over, -1)
+  end
+  return base .. '-' .. ms(trimmed + n)
 end
 
 -- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
--- event answers "gone" rather than "unknown". The session's stream and run list go with its last run.
+-- event answers "gone" rather than "unknown". The session's log and run list go with its last run.
 -- At the cap the tombstones due soonest go.
 local function cap_tombstones()
   local over = redis.call('ZCARD', idx('gone')) - P.cap_tombstones
@@ -185,11 +203,11 @@ local function cap_tombstones()
   end
 end
 
--- Runs leave their session's run list; the session's stream and list go with its last run.
+-- Runs leave their session's run list; the session's log and run list go with its last run.
 local function leave_session(sid, ids)
   redis.call('ZREM', k('ses:' .. sid), unpack(ids))
   if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
-    redis.call('DEL', k('evt:' .. sid))
+    redis.call('DEL', k('log:' .. sid))
     count('event_streams', 'cascade')
   end
 end

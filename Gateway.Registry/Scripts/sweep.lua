@@ -59,7 +59,7 @@ end)
 
 each_due('ddp', function(key) remove_dedupe(key, 'ttl') end)
 
--- a session's stream normally goes with its last run; this is the safety net's deadline
+-- a session's log normally goes with its last run; this is the safety net's deadline
 each_due('ses', function(sid)
   remove_session(sid)
   count('event_streams', 'ttl')

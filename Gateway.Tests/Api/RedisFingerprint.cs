@@ -28,8 +28,8 @@ public static class RedisFingerprint
                 case RedisType.Set:
                     text.AppendJoin(',', (await db.SetMembersAsync(key)).Select(m => (string)m!).Order(StringComparer.Ordinal));
                     break;
-                case RedisType.Stream:
-                    text.AppendJoin(',', (await db.StreamRangeAsync(key)).Select(e => (string)e.Id!));
+                case RedisType.List:
+                    text.AppendJoin(',', (await db.ListRangeAsync(key)).Select(e => (string)e!));
                     break;
                 default:
                     text.Append(await db.StringGetAsync(key));

@@ -61,7 +61,7 @@ public sealed class InvariantTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Contains(keys, k => k.ToString().Contains(":run:"));
         Assert.Contains(keys, k => k.ToString().Contains(":rcp:"));
         Assert.Contains(keys, k => k.ToString().Contains(":ddp:"));
-        Assert.Contains(keys, k => k.ToString().Contains(":evt:"));
+        Assert.Contains(keys, k => k.ToString().Contains(":log:"));
         Assert.Contains(keys, k => k.ToString().Contains(":stats"));
         foreach (var key in keys)
         {
@@ -167,7 +167,7 @@ public sealed class InvariantTests(RedisServer redis) : IClassFixture<RedisServe
         after.Clock.Advance(TimeSpan.FromMinutes(1));
         await after.Registry.SweepAllAsync();
         Assert.Equal(LookupOutcome.Gone, (await after.Registry.GetRunAsync("t1", id)).Outcome);
-        Assert.Empty(await after.Registry.ReadEventsAsync("t1", "restart", null)); // the stream went with its last run
+        Assert.Empty(await after.Registry.ReadEventsAsync("t1", "restart", null)); // the log went with its last run
     }
 
     [Fact]

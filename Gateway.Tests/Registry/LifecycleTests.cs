@@ -23,23 +23,61 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
     }
 
     [Fact]
-    public async Task A_completion_error_with_spaces_and_entries_of_the_earlier_stream_layout_read_back_whole()
+    public async Task A_completion_error_and_event_data_with_spaces_read_back_whole()
     {
         await using var h = await RegistryHarness.CreateAsync(redis);
         var id = await h.SpawnAsync();
         await h.Registry.AppendEventAsync("t1", id, new RunEvent("start", 1));
-        await h.Registry.AppendEventAsync("t1", id, new RunEvent("error", 2, "model overloaded: try later"));
+        await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", 2, """{"text": "a b  c"}"""));
+        await h.Registry.AppendEventAsync("t1", id, new RunEvent("error", 3, "model overloaded: try later"));
         h.Clock.Advance(TimeSpan.FromMinutes(1));
         await h.Registry.SweepAllAsync();
-        // an entry as the gateway wrote it before entries were compacted (type, run and the fields by name)
-        var stream = Shard.ForSession("t1", "agent:main", h.Options.Shards).Key("evt:t1/agent:main");
-        await h.Db.StreamAddAsync(stream, [new("type", "completion"), new("run", id), new("status", "ok"), new("reason", "completed"), new("error", "")]);
 
         var events = await h.Registry.ReadEventsAsync("t1", "agent:main", null);
-        Assert.Equal(["event", "event", "completion", "completion"], events.Select(e => e.Type));
-        Assert.Equal(("error", "error", "model overloaded: try later"), (events[2].Fields["status"], events[2].Fields["reason"], events[2].Fields["error"]));
-        Assert.Equal(("ok", "completed", id), (events[3].Fields["status"], events[3].Fields["reason"], events[3].RunId));
-        Assert.Equal("model overloaded: try later", events[1].Fields["data"]);
+        Assert.Equal(["event", "event", "event", "completion"], events.Select(e => e.Type));
+        Assert.Equal(("", "start", "1"), (events[0].Fields["data"], events[0].Fields["kind"], events[0].Fields["seq"]));
+        Assert.Equal("""{"text": "a b  c"}""", events[1].Fields["data"]);
+        Assert.Equal("model overloaded: try later", events[2].Fields["data"]);
+        Assert.Equal(("error", "error", "model overloaded: try later", id),
+            (events[3].Fields["status"], events[3].Fields["reason"], events[3].Fields["error"], events[3].RunId));
+    }
+
+    [Fact]
+    public async Task A_session_log_keeps_its_newest_entries_and_a_cursor_resumes_across_a_trim()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { EventStreamMaxLength = 5 });
+        var id = await h.SpawnAsync();
+        var ids = new List<string>();
+        for (var seq = 1; seq <= 8; seq++)
+        {
+            ids.Add((await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", seq, $"{seq}"))).EntryId!);
+        }
+
+        var events = await h.Registry.ReadEventsAsync("t1", "agent:main", null);
+        Assert.Equal(["4", "5", "6", "7", "8"], events.Select(e => e.Fields["data"]));
+        Assert.Equal(ids[3..], events.Select(e => e.Id)); // ids do not move when older entries go
+        Assert.Equal(["7", "8"], (await h.Registry.ReadEventsAsync("t1", "agent:main", ids[5])).Select(e => e.Fields["data"]));
+        // a cursor at an entry already trimmed away reads what is left; one at the last entry reads nothing
+        Assert.Equal(5, (await h.Registry.ReadEventsAsync("t1", "agent:main", ids[0])).Count);
+        Assert.Empty(await h.Registry.ReadEventsAsync("t1", "agent:main", ids[^1]));
+        Assert.Equal(["5", "6"], (await h.Registry.ReadEventsAsync("t1", "agent:main", ids[3], count: 2)).Select(e => e.Fields["data"]));
+    }
+
+    [Fact]
+    public async Task A_cursor_from_a_removed_log_reads_the_sessions_new_log_from_its_start()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var first = await h.SpawnAsync("s", SpawnMode.Session);
+        await h.Registry.AppendEventAsync("t1", first, new RunEvent("start", 1));
+        var cursor = (await h.Registry.AppendEventAsync("t1", first, new RunEvent("end", 2))).EntryId!;
+        h.Clock.Advance(TimeSpan.FromMinutes(10));
+        await h.Registry.SweepAllAsync(); // the run, and its session's log with it, are gone
+
+        var second = await h.SpawnAsync("s", SpawnMode.Session);
+        await h.Registry.AppendEventAsync("t1", second, new RunEvent("start", 1));
+        var events = await h.Registry.ReadEventsAsync("t1", "s", cursor);
+        Assert.Equal([second], events.Select(e => e.RunId));
+        Assert.NotEqual(cursor.Split('-')[0], events[0].Id.Split('-')[0]);
     }
 
     [Fact]

@@ -326,7 +326,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Empty(await h.Registry.ReadEventsAsync("t1", "s", null));
         Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
         Assert.Equal(1, h.Evicted(Registries.EventStreams, "cascade"));
-        Assert.DoesNotContain(redis.Server.Keys(pattern: "*"), k => k.ToString().Contains(":evt:") || k.ToString().Contains(":ses:"));
+        Assert.DoesNotContain(redis.Server.Keys(pattern: "*"), k => k.ToString().Contains(":log:") || k.ToString().Contains(":ses:"));
     }
 
     internal static async Task Events(RegistryHarness h, string runId, params string[] streams)
