@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Gateway.Bench;
 using Gateway.Bench.Report;
+using Gateway.Hosting;
 using Spectre.Console;
 
 var sessions = new Option<int>("--sessions") { Description = "Sessions to run (after a warm-up of 2%, 200..5,000).", DefaultValueFactory = _ => 10_000 };
@@ -33,7 +34,16 @@ root.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(apiKey), parse.GetValue(redis), parse.GetValue(json), parse.GetValue(sweepEntries),
         TimeSpan.FromMinutes(parse.GetValue(maxMinutes)), parse.GetValue(apiPid), parse.GetValue(sweeperPid));
     BenchResult? result = null;
-    await ProgressView.Create().RunAsync(async phase => result = await new BenchRun(options, phase).RunAsync(cancellationToken));
+    try
+    {
+        await ProgressView.Create().RunAsync(async phase => result = await new BenchRun(options, phase).RunAsync(cancellationToken));
+    }
+    catch (Exception ex) when (ex is RedisServerNotFoundException or ResourceStartException or FileNotFoundException)
+    {
+        // the own stack could not start (as the AppHost reports it): the reason, not a stack trace
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 1;
+    }
     AnsiConsole.Write(ResultTable.Build(result!));
     if (options.Json) Console.WriteLine(result!.ToJson());
     return 0;
