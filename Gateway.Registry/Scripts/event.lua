@@ -25,7 +25,8 @@ if kind == 'start' and f[2] == 'pending' then
 end
 redis.call('HSET', rk, unpack(changes))
 reindex('live', id, lease)
-local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), id, seq, kind, data)
+-- seq as the caller sent it: Lua would print a number past 14 digits as 1e+15
+local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), id, ARGV[6], kind, data)
 
 if f[6] and (kind == 'start' or kind == 'end') then
   -- a later start/end cancels a pending lifecycle error (model fail-over emits transient errors)

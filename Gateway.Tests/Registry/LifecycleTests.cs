@@ -64,6 +64,20 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
     }
 
     [Fact]
+    public async Task A_seq_past_what_a_lua_number_prints_whole_is_logged_digit_for_digit()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var id = await h.SpawnAsync();
+        // a run far into its sequence (Lua prints numbers with 14 significant digits)
+        Assert.True(Shard.TryFromRunId(id, h.Options.Shards, out var shard));
+        await h.Db.HashSetAsync(shard.Key($"run:{id}"), "seq", "999999999999999");
+        Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", 1_000_000_000_000_000, "x"))).Outcome);
+
+        var logged = Assert.Single(await h.Registry.ReadEventsAsync("t1", "agent:main", null));
+        Assert.Equal("1000000000000000", logged.Fields["seq"]);
+    }
+
+    [Fact]
     public async Task A_cursor_from_a_removed_log_reads_the_sessions_new_log_from_its_start()
     {
         await using var h = await RegistryHarness.CreateAsync(redis);
