@@ -26,7 +26,7 @@ end
 redis.call('HSET', rk, unpack(changes))
 reindex('live', id, lease)
 -- seq as the caller sent it: Lua would print a number past 14 digits as 1e+15
-local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), id, ARGV[6], kind, data)
+local entry = append(tenant .. '/' .. f[4], run_bound(timeout_at), id, ARGV[6], kind, data, true)
 
 if f[6] and (kind == 'start' or kind == 'end') then
   -- a later start/end cancels a pending lifecycle error (model fail-over emits transient errors)

@@ -171,18 +171,20 @@ local function log_header(head)
   return base, tonumber(trimmed)
 end
 
-local function append(sid, bound, run, seq, kind, data)
+-- Returns the entry's id when with_id (reading the header is a call of its own, and a completion needs none).
+local function append(sid, bound, run, seq, kind, data, with_id)
   local key = k('log:' .. sid)
   local entry = run .. ' ' .. seq .. ' ' .. kind .. ' ' .. data
-  local head = redis.call('LINDEX', key, 0)
-  if not head then
+  local n = redis.call('RPUSHX', key, entry) - 1
+  if n < 0 then
+    -- the session's first entry: a new log, registered with its session
     redis.call('RPUSH', key, ms(NOW) .. ' 0', entry)
     expire(key, touch_session(sid, bound), true)
     return ms(NOW) .. '-1'
   end
-  local base, trimmed = log_header(head)
-  local n = redis.call('RPUSH', key, entry) - 1
   local over = n - P.stream_len
+  if over <= 0 and not with_id then return end
+  local base, trimmed = log_header(redis.call('LINDEX', key, 0))
   if over > 0 then
     -- the oldest entries go; the header moves up to stay element 0
     trimmed, n = trimmed + over, n - over

@@ -61,6 +61,15 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(5, (await h.Registry.ReadEventsAsync("t1", "agent:main", ids[0])).Count);
         Assert.Empty(await h.Registry.ReadEventsAsync("t1", "agent:main", ids[^1]));
         Assert.Equal(["5", "6"], (await h.Registry.ReadEventsAsync("t1", "agent:main", ids[3], count: 2)).Select(e => e.Fields["data"]));
+
+        // the end and the completion it brings trim too, and the numbering goes on
+        await h.Registry.AppendEventAsync("t1", id, new RunEvent("end", 9));
+        var last = await h.Registry.ReadEventsAsync("t1", "agent:main", null);
+        Assert.Equal(["6", "7", "8", "", "completion"], last.Select(e => e.Type == "completion" ? "completion" : e.Fields["data"]));
+        Assert.Equal(ids[5..].Append(Next(ids[^1], 1)).Append(Next(ids[^1], 2)), last.Select(e => e.Id));
+        Assert.Equal([last[^1].Id], (await h.Registry.ReadEventsAsync("t1", "agent:main", last[^2].Id)).Select(e => e.Id));
+
+        static string Next(string id, int by) => $"{id.Split('-')[0]}-{long.Parse(id.Split('-')[1]) + by}";
     }
 
     [Fact]
