@@ -57,10 +57,12 @@ local function expire(key, deadline, fresh)
   EXPIRES[key] = at
 end
 
--- Sweep batches (bulk_begin .. bulk_end, below): the index changes whose results nothing in the batch reads
--- back are collected and applied after the batch with one variadic ZREM and one ZADD per index, instead of a
--- call per entry; so are the runs leaving each session. Outside a sweep BULK is nil and changes apply at once.
-local BULK, BULK_SESSIONS
+-- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
+-- are collected and applied after the batch with one variadic call each, instead of a call per entry: index
+-- changes (one ZREM and one ZADD per index), the keys removed runs leave (one DEL), the completions appended to
+-- each session's log (one RPUSHX per session) and the runs leaving each session. Outside a sweep BULK is nil
+-- and changes apply at once.
+local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL
 local function bulk_of(name)
   local b = BULK[name]
   if not b then
@@ -96,6 +98,11 @@ local function reindex(name, member, deadline)
 end
 
 local function unindex(name, member) return redis.call('ZREM', idx(name), member) end
+
+-- DEL of a key nothing later in the script reads (deferred in a batch)
+local function del(key)
+  if BULK then BULK_DEL[#BULK_DEL + 1] = key else redis.call('DEL', key) end
+end
 
 -- As unindex, for a caller that does not need to know whether the entry was there (deferred in a batch).
 local function drop(name, member)
@@ -171,20 +178,21 @@ local function log_header(head)
   return base, tonumber(trimmed)
 end
 
--- Returns the entry's id when with_id (reading the header is a call of its own, and a completion needs none).
-local function append(sid, bound, run, seq, kind, data, with_id)
+-- Pushes entries onto the session's log, creating it if need be; returns the last one's id when with_id
+-- (reading the header is a call of its own, and a completion needs none).
+local function push_log(sid, bound, entries, with_id)
   local key = k('log:' .. sid)
-  local entry = run .. ' ' .. seq .. ' ' .. kind .. ' ' .. data
-  local n = redis.call('RPUSHX', key, entry) - 1
+  local n = redis.call('RPUSHX', key, unpack(entries)) - 1
+  local base, trimmed
   if n < 0 then
-    -- the session's first entry: a new log, registered with its session
-    redis.call('RPUSH', key, ms(NOW) .. ' 0', entry)
+    -- the session's first entries: a new log, registered with its session
+    base, trimmed, n = ms(NOW), 0, #entries
+    redis.call('RPUSH', key, base .. ' 0', unpack(entries))
     expire(key, touch_session(sid, bound), true)
-    return ms(NOW) .. '-1'
   end
   local over = n - P.stream_len
   if over <= 0 and not with_id then return end
-  local base, trimmed = log_header(redis.call('LINDEX', key, 0))
+  if not base then base, trimmed = log_header(redis.call('LINDEX', key, 0)) end
   if over > 0 then
     -- the oldest entries go; the header moves up to stay element 0
     trimmed, n = trimmed + over, n - over
@@ -192,6 +200,21 @@ local function append(sid, bound, run, seq, kind, data, with_id)
     redis.call('LTRIM', key, over, -1)
   end
   return base .. '-' .. ms(trimmed + n)
+end
+
+local function append(sid, bound, run, seq, kind, data, with_id)
+  local entry = run .. ' ' .. seq .. ' ' .. kind .. ' ' .. data
+  if BULK and not with_id then
+    local log = BULK_LOGS[sid]
+    if not log then
+      log = { bound = bound, entries = {} }
+      BULK_LOGS[sid] = log
+    end
+    log.bound = math.max(log.bound, bound)
+    log.entries[#log.entries + 1] = entry
+    return
+  end
+  return push_log(sid, bound, { entry }, with_id)
 end
 
 -- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
@@ -217,7 +240,7 @@ end
 local function remove_run(id, reason, at)
   local rk = k('run:' .. id)
   local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status', 'rcp')
-  redis.call('DEL', rk)
+  del(rk)
   if not f[4] or is_live(f[4]) then
     drop('live', id)
     drop('perr', id)
@@ -225,12 +248,12 @@ local function remove_run(id, reason, at)
   drop('done', id)
   count('runs', reason)
   if (not f[4] or f[5]) and unindex('rcp', id) == 1 then
-    redis.call('DEL', k('rcp:' .. id))
+    del(k('rcp:' .. id))
     count('tool_recipients', 'cascade')
   end
   if (not f[4] or f[4] == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
   if f[3] and unindex('ddp', f[3]) == 1 then
-    redis.call('DEL', k('ddp:' .. f[3]))
+    del(k('ddp:' .. f[3]))
     count('dedupe_keys', 'cascade')
   end
   if f[1] then
@@ -258,13 +281,16 @@ end
 
 -- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
 local function bulk_begin()
-  BULK, BULK_SESSIONS = {}, {}
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL = {}, {}, {}, {}
 end
 
 local function bulk_end()
+  local logs, sessions, keys = BULK_LOGS, BULK_SESSIONS, BULK_DEL
   flush_indexes()
-  for sid, ids in pairs(BULK_SESSIONS) do leave_session(sid, ids) end
-  BULK, BULK_SESSIONS = nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL = nil, nil, nil, nil
+  for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
+  for sid, log in pairs(logs) do push_log(sid, log.bound, log.entries) end
+  for sid, ids in pairs(sessions) do leave_session(sid, ids) end
 end
 
 -- A dedupe key and the run's pointer to it go together.

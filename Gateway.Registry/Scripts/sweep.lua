@@ -8,7 +8,7 @@ local function due(name)
   return redis.call('ZRANGEBYSCORE', idx(name), '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, budget)
 end
 
--- Each phase is one batch (BULK): the index changes it makes are applied together when it ends.
+-- Each phase is one batch (BULK): the changes it defers (prelude.lua) are applied together when it ends.
 local function each_due(name, fn)
   local items = due(name)
   bulk_begin()

@@ -87,6 +87,26 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
     }
 
     [Fact]
+    public async Task A_sweep_that_ends_more_runs_of_a_session_than_its_log_holds_keeps_the_newest_in_order()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { EventStreamMaxLength = 3 });
+        var runs = new List<string>();
+        for (var i = 0; i < 5; i++) runs.Add(await h.SpawnAsync("s"));
+        h.Clock.Advance(h.Options.ContextIdleTimeout + TimeSpan.FromSeconds(1));
+        await h.Registry.SweepAllAsync(); // one batch: five completions for a session that has no log yet
+
+        var events = await h.Registry.ReadEventsAsync("t1", "s", null);
+        Assert.All(events, e => Assert.Equal("completion", e.Type));
+        Assert.Equal(runs.Order().TakeLast(3), events.Select(e => e.RunId).Order());
+        Assert.Equal(["3", "4", "5"], events.Select(e => e.Id.Split('-')[1]));
+
+        var later = await h.SpawnAsync("s");
+        var accepted = await h.Registry.AppendEventAsync("t1", later, new RunEvent("start", 1));
+        Assert.Equal($"{events[0].Id.Split('-')[0]}-6", accepted.EntryId);
+        Assert.Equal([later], (await h.Registry.ReadEventsAsync("t1", "s", events[^1].Id)).Select(e => e.RunId));
+    }
+
+    [Fact]
     public async Task A_cursor_from_a_removed_log_reads_the_sessions_new_log_from_its_start()
     {
         await using var h = await RegistryHarness.CreateAsync(redis);
