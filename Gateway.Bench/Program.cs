@@ -38,7 +38,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         await ProgressView.Create().RunAsync(async phase => result = await new BenchRun(options, phase).RunAsync(cancellationToken));
     }
-    catch (Exception ex) when (ex is RedisServerNotFoundException or ResourceStartException or FileNotFoundException)
+    catch (Exception ex) when (GatewayStack.IsStartFailure(ex))
     {
         // the own stack could not start (as the AppHost reports it): the reason, not a stack trace
         Console.Error.WriteLine($"error: {ex.Message}");

@@ -32,6 +32,11 @@ public sealed class GatewayStack : IAsyncDisposable
     public IReadOnlyList<ResourceStatus> Resources =>
         (externalRedis is null ? [] : new[] { externalRedis }).Concat(children.Select(c => c.Status)).ToList();
 
+    /// <summary>Whether <see cref="StartAsync"/> failed for a reason to report in one line (a missing
+    /// redis-server or service binary, a resource that exited or did not become ready), not a bug.</summary>
+    public static bool IsStartFailure(Exception ex) =>
+        ex is RedisServerNotFoundException or ResourceStartException or FileNotFoundException;
+
     public static async Task<GatewayStack> StartAsync(StackOptions options, StackObserver observer, CancellationToken cancellationToken)
     {
         var stack = new GatewayStack(options, observer);

@@ -23,14 +23,14 @@ public static partial class RequestValidation
     private static partial Regex StreamPattern();
 
     [GeneratedRegex("^[0-9]{1,20}-[0-9]{1,20}$")]
-    private static partial Regex StreamIdPattern();
+    private static partial Regex EntryIdPattern();
 
     public static bool IsValidKey(string? key) => key is not null && KeyPattern().IsMatch(key);
 
     public static bool IsRunId(string runId) => Shard.IsWellFormed(runId);
 
     /// <summary>An entry id of a session's log ("base-number"), as sent in SSE <c>id:</c> lines.</summary>
-    public static bool IsEventId(string id) => StreamIdPattern().IsMatch(id);
+    public static bool IsEventId(string id) => EntryIdPattern().IsMatch(id);
 
     public static Dictionary<string, string[]> Check(SpawnRunRequest r)
     {

@@ -42,7 +42,7 @@ internal static class Launch
         {
             stack = await GatewayStack.StartAsync(options, observer, signals.Token);
         }
-        catch (Exception ex) when (ex is RedisServerNotFoundException or ResourceStartException or FileNotFoundException)
+        catch (Exception ex) when (GatewayStack.IsStartFailure(ex))
         {
             view.Event($"error: {ex.Message}");
             state.Stopped();
