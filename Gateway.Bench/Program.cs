@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Gateway.Bench;
 using Gateway.Bench.Report;
-using Gateway.Hosting;
+using Aspire.Hosting;
 using Spectre.Console;
 
 var sessions = new Option<int>("--sessions") { Description = "Sessions to run (after a warm-up of 2%, 200..5,000).", DefaultValueFactory = _ => 10_000 };
@@ -38,9 +38,9 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         await ProgressView.Create().RunAsync(async phase => result = await new BenchRun(options, phase).RunAsync(cancellationToken));
     }
-    catch (Exception ex) when (GatewayStack.IsStartFailure(ex))
+    catch (DistributedApplicationException ex)
     {
-        // the own stack could not start (as the AppHost reports it): the reason, not a stack trace
+        // the own stack could not start (no redis-server, a resource that failed): the reason, not a stack trace
         Console.Error.WriteLine($"error: {ex.Message}");
         return 1;
     }

@@ -1,14 +1,18 @@
+using Gateway.Sweeper.Admin;
+
 var builder = WebApplication.CreateBuilder(args);
 
-// A web host only for /health and /alive: the sweeper makes no outgoing HTTP calls.
+// A web host for /health, /alive and the operator's /admin endpoints: the sweeper makes no outgoing HTTP calls.
 builder.AddBasicServiceDefaults();
 builder.AddRedisClient("redis");
+builder.ConnectRedisOnStart();
 builder.Services.AddRunRegistry(builder.Configuration);
 builder.AddSweeper();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAdminEndpoints();
 
 app.Run();
 

@@ -24,6 +24,10 @@ public sealed class SweeperOptions
     /// <summary>Least time between two registry snapshots (the entries and lag gauges) taken by passes.</summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Bearer key of the /admin endpoints (sweep now, registry snapshot), which the AppHost's dashboard
+    /// commands call. Unset: the endpoints are not mapped.</summary>
+    public string? AdminKey { get; set; }
+
     /// <summary>Problems with these settings, each naming its key; empty when valid.</summary>
     public IEnumerable<string> Problems()
     {

@@ -3,11 +3,12 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Sweeper;
 
 /// <summary>
-/// Runs a <see cref="SweepPass"/> every Sweeper:Interval. A failing pass (Redis down) is logged once per
-/// outage and the loop keeps its cadence, so sweeping resumes by itself when Redis returns. On shutdown the
-/// leases are handed back so other sweepers take over at once.
+/// Runs a <see cref="SweepPass"/> every Sweeper:Interval, and at once when one is asked for
+/// (<see cref="SweepRequests"/>). A failing pass (Redis down) is logged once per outage and the loop keeps
+/// its cadence, so sweeping resumes by itself when Redis returns. On shutdown the leases are handed back so
+/// other sweepers take over at once.
 /// </summary>
-public sealed class SweeperService(SweepPass pass, ShardLeases leases, IOptions<SweeperOptions> options,
+public sealed class SweeperService(SweepPass pass, ShardLeases leases, SweepRequests requests, IOptions<SweeperOptions> options,
     TimeProvider time, ILogger<SweeperService> logger) : BackgroundService
 {
     private int failedPasses;
@@ -17,27 +18,37 @@ public sealed class SweeperService(SweepPass pass, ShardLeases leases, IOptions<
     {
         SweeperLog.Started(logger, leases.InstanceId, options.Value.Interval);
         using var timer = new PeriodicTimer(options.Value.Interval, time);
+        // One pending wait of each kind at a time, carried over to the next round when the other one woke.
+        Task? tick = null, asked = null;
         try
         {
-            do
+            while (true)
             {
-                await PassAsync(stoppingToken);
-            } while (await timer.WaitForNextTickAsync(stoppingToken));
+                await PassAsync(requests.Take(), stoppingToken);
+                tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                asked ??= requests.WaitAsync(stoppingToken);
+                var woke = await Task.WhenAny(tick, asked);
+                await woke; // throws on shutdown
+                if (woke == tick) tick = null;
+                else asked = null;
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         finally
         {
+            requests.Take()?.TrySetCanceled(CancellationToken.None);
             await ReleaseLeasesAsync();
         }
     }
 
-    private async Task PassAsync(CancellationToken stoppingToken)
+    private async Task PassAsync(TaskCompletionSource<PassReport>? requested, CancellationToken stoppingToken)
     {
         try
         {
             var report = await pass.RunAsync(stoppingToken);
+            requested?.TrySetResult(report);
             if (failedPasses > 0)
             {
                 SweeperLog.Recovered(logger, failedPasses, time.GetElapsedTime(outageStarted));
@@ -56,6 +67,7 @@ public sealed class SweeperService(SweepPass pass, ShardLeases leases, IOptions<
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
+            requested?.TrySetException(ex);
             // Anything but shutdown: the loop must outlive a Redis outage, a timeout or a bug in one pass.
             if (failedPasses++ == 0)
             {

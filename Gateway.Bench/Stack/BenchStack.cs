@@ -1,66 +1,91 @@
-using Gateway.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Bench.Stack;
 
 /// <summary>
-/// The benchmark's own stack, started by Gateway.Hosting exactly as the AppHost starts it (redis-server,
-/// gateway-api, gateway-sweeper as processes with the Aspire environment), but with a throwaway Redis and
-/// the short retention of <see cref="StackSettings"/>. The settings reach the services the way any setting
-/// does under the AppHost: children inherit the launcher's environment.
+/// The benchmark's own stack: the real Gateway.AppHost, started in this process by Aspire.Hosting.Testing
+/// (DCP runs redis-server, gateway-api and gateway-sweeper), with an ephemeral Redis, the short retention of
+/// <see cref="StackSettings"/> passed as AppHost settings, and the sweeper logging JSON for its evictions.
 /// </summary>
 public sealed class BenchStack : IAsyncDisposable
 {
-    private readonly GatewayStack stack;
-    private readonly string dataDirectory;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
-    private BenchStack(GatewayStack stack, string dataDirectory)
+    private readonly DistributedApplication app;
+    private readonly CancellationTokenSource stopWatching = new();
+
+    private BenchStack(DistributedApplication app, string redisConnection)
     {
-        this.stack = stack;
-        this.dataDirectory = dataDirectory;
+        this.app = app;
+        RedisConnection = redisConnection;
+        ApiUrl = app.GetEndpoint("gateway-api", "http");
     }
 
-    public string RedisConnection => stack.RedisConnectionString;
+    public string RedisConnection { get; }
 
-    public Uri ApiUrl => new(stack.ApiUrls[0]);
+    public Uri ApiUrl { get; }
 
-    public int? ApiPid => Pid(StackPlan.ApiName + "-0");
+    /// <summary>The gateway-api process itself (the orchestrator starts it through `dotnet run`).</summary>
+    public int? ApiPid { get; private set; }
 
-    public int? SweeperPid => Pid(StackPlan.SweeperName);
+    public int? SweeperPid { get; private set; }
 
     /// <summary>Each line the sweeper writes (its "Sweep pass" lines carry the evictions).</summary>
     public event Action<string>? SweeperLine;
 
     public static async Task<BenchStack> StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var (key, value) in StackSettings.Environment) Environment.SetEnvironmentVariable(key, value);
-        var dataDirectory = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
-        BenchStack? bench = null;
-        var observer = new StackObserver(Output: (name, line) =>
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Gateway_AppHost>(StackSettings.AppHostArgs, cancellationToken);
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            if (name == StackPlan.SweeperName) bench?.SweeperLine?.Invoke(line);
-        });
-        var options = new StackOptions
-        {
-            DataDirectory = dataDirectory,
-            Projects = ProjectOutputs.FromAssembly(typeof(BenchStack).Assembly),
-            ApiKey = new ApiKey(StackSettings.ApiKey, StackSettings.Tenant),
-            Ephemeral = true,
-            EnvironmentName = "Production",
-        };
-        var stack = await GatewayStack.StartAsync(options, observer, cancellationToken);
-        bench = new BenchStack(stack, dataDirectory);
-        return bench;
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            {
+                foreach (var (key, value) in StackSettings.ServiceLogging) context.EnvironmentVariables[key] = value;
+            });
+        }
+        var app = await builder.BuildAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        await app.StartAsync(timeout.Token);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-api", timeout.Token);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-sweeper", timeout.Token);
+        var stack = new BenchStack(app, (await app.GetConnectionStringAsync("redis", timeout.Token))!);
+        (stack.ApiPid, stack.SweeperPid) = (stack.ServicePid("gateway-api"), stack.ServicePid("gateway-sweeper"));
+        _ = stack.WatchSweeperAsync();
+        return stack;
     }
 
-    private int? Pid(string name) => stack.Resources.FirstOrDefault(r => r.Name == name)?.Pid;
+    private async Task WatchSweeperAsync()
+    {
+        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
+        try
+        {
+            await foreach (var batch in logs.WatchAsync(Resource("gateway-sweeper")).WithCancellation(stopWatching.Token))
+            {
+                foreach (var line in batch) SweeperLine?.Invoke(line.Content);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private IResource Resource(string name) =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
+
+    private int? ServicePid(string name)
+    {
+        // Healthy already: this answers at once, with the resource's current snapshot.
+        var state = app.ResourceNotifications.WaitForResourceHealthyAsync(name).GetAwaiter().GetResult();
+        if (state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } pid) return null;
+        return ChildProcess.ServiceOf(Convert.ToInt32(pid));
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await stack.DisposeAsync();
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException) { }
+        await stopWatching.CancelAsync();
+        await app.DisposeAsync();
+        stopWatching.Dispose();
     }
 }

@@ -2,7 +2,7 @@ namespace Gateway.Bench.Stack;
 
 /// <summary>
 /// The short retention the benchmark's own stack runs with, so that every registry drains within seconds
-/// of the last session. Passed to both services as environment variables (Registry__..., Sweeper__...).
+/// of the last session. Given to the AppHost, which passes them to both services.
 /// </summary>
 public static class StackSettings
 {
@@ -11,24 +11,33 @@ public static class StackSettings
 
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
-    public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
+    /// <summary>The AppHost's settings: an ephemeral Redis and the retention both services get from it.</summary>
+    public static readonly string[] AppHostArgs =
+    [
+        "--Redis:Persistent=false",
+        $"--Parameters:gateway-api-key={ApiKey}",
+        "--Registry:RunArchiveAfterEnd=00:00:05",
+        "--Registry:SessionRunArchiveAfterCleanup=00:00:05",
+        "--Registry:ContextIdleTimeout=00:00:10",
+        "--Registry:PendingErrorGrace=00:00:02",
+        "--Registry:PendingErrorMax=00:00:05",
+        "--Registry:AbortedRetention=00:00:05",
+        "--Registry:RecipientsIdle=00:00:05",
+        "--Registry:RecipientsAfterFinal=00:00:02",
+        "--Registry:DedupeRetention=00:00:05",
+        "--Registry:TombstoneRetention=00:00:05",
+        "--Registry:MaxRunLifetime=00:10:00",
+        "--Registry:KeyTtlSlack=00:01:00",
+        "--Sweeper:Interval=00:00:01",
+    ];
+
+    /// <summary>Quiet services, and the sweeper's pass lines as JSON (SweeperEvictions reads them).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ServiceLogging = new Dictionary<string, string>
     {
-        ["Registry__RunArchiveAfterEnd"] = "00:00:05",
-        ["Registry__SessionRunArchiveAfterCleanup"] = "00:00:05",
-        ["Registry__ContextIdleTimeout"] = "00:00:10",
-        ["Registry__PendingErrorGrace"] = "00:00:02",
-        ["Registry__PendingErrorMax"] = "00:00:05",
-        ["Registry__AbortedRetention"] = "00:00:05",
-        ["Registry__RecipientsIdle"] = "00:00:05",
-        ["Registry__RecipientsAfterFinal"] = "00:00:02",
-        ["Registry__DedupeRetention"] = "00:00:05",
-        ["Registry__TombstoneRetention"] = "00:00:05",
-        ["Registry__MaxRunLifetime"] = "00:10:00",
-        ["Registry__KeyTtlSlack"] = "00:01:00",
-        ["Sweeper__Interval"] = "00:00:01",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Gateway"] = "Information",
         ["Logging__Console__FormatterName"] = "json",
+        ["Logging__Console__FormatterOptions__SingleLine"] = "true",
     };
 
     /// <summary>The longest chain of retentions a session of the workload goes through (a session that never

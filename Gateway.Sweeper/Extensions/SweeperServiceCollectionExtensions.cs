@@ -15,6 +15,7 @@ public static class SweeperServiceCollectionExtensions
         builder.Services.AddSingleton<IValidateOptions<SweeperOptions>, ValidateSweeperOptions>();
         builder.Services.AddSingleton<ShardLeases>();
         builder.Services.AddSingleton<SweepPass>();
+        builder.Services.AddSingleton<SweepRequests>();
         builder.Services.AddHostedService<SweeperService>();
         builder.Services.AddHealthChecks().AddCheck<SweeperLagHealthCheck>("sweeper-lag", tags: ["ready"]);
         return builder;

@@ -1,105 +1,81 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Reflection;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Gateway.Hosting;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.AppHost;
 
-/// <summary>What the AppHost writes to &lt;data dir&gt;/apphost.json.</summary>
-public sealed record AppHostState(int AppHostPid, string Phase, string ApiKey, string Tenant,
-    IReadOnlyList<string> ApiUrls, IReadOnlyList<ResourceStatus> Resources);
-
 /// <summary>
-/// Gateway.AppHost as a real process (`dotnet Gateway.AppHost.dll`, built with the tests), in plain mode on a
-/// throwaway data folder. Disposing kills it and every process it reported, even when the test failed.
+/// Gateway.AppHost as a developer runs it (`dotnet run` with its http launch profile), but on free loopback
+/// ports: a real process that starts DCP and the dashboard. Disposing kills it and everything it started.
 /// </summary>
 public sealed class AppHostProcess : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
-    private readonly DirectoryInfo dataDirectory;
 
-    private AppHostProcess(Process process, DirectoryInfo dataDirectory)
-    {
-        this.process = process;
-        this.dataDirectory = dataDirectory;
-    }
+    private AppHostProcess(Process process) => this.process = process;
 
     public int Pid => process.Id;
 
     public IReadOnlyList<string> Output => [.. output];
 
-    public string StatePath => Path.Combine(dataDirectory.FullName, "apphost.json");
-
-    public static AppHostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static AppHostProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var dll = ProjectOutputs.FromAssembly(Assembly.GetExecutingAssembly()).DllOf("Gateway.AppHost");
-        var data = Directory.CreateTempSubdirectory("gateway-apphost-");
-        var info = new ProcessStartInfo(DotnetHost.Path)
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ProjectOutputs.DllOf("Gateway.AppHost"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        // The http launch profile, with ports of its own.
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_URLS"] = $"http://localhost:{FreePort()}";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{FreePort()}";
+        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{FreePort()}";
+        info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        info.Environment["DcpPublisher__RandomizePorts"] = "true";
+        foreach (var (key, value) in environment)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { dll, "--data-dir", data.FullName }.Concat(args)) info.ArgumentList.Add(arg);
-        // The test's own environment must not leak in: these would change what the AppHost starts.
-        foreach (var inherited in new[] { "ConnectionStrings__redis", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL" })
-        {
-            info.Environment.Remove(inherited);
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
         }
-        foreach (var (key, value) in environment) info.Environment[key] = value;
-        var process = Process.Start(info)!;
-        var apphost = new AppHostProcess(process, data);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) apphost.output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) apphost.output.Enqueue("stderr: " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var apphost = new AppHostProcess(Process.Start(info)!);
+        apphost.process.OutputDataReceived += (_, e) => { if (e.Data is not null) apphost.output.Enqueue(e.Data); };
+        apphost.process.ErrorDataReceived += (_, e) => { if (e.Data is not null) apphost.output.Enqueue("stderr: " + e.Data); };
+        apphost.process.BeginOutputReadLine();
+        apphost.process.BeginErrorReadLine();
         return apphost;
     }
 
-    public AppHostState? ReadState()
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<AppHostState>(File.ReadAllText(StatePath), Json);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    public async Task<AppHostState> WaitUntilRunningAsync(TimeSpan timeout)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            if (ReadState() is { Phase: "running" } state) return state;
-            if (process.HasExited) Assert.Fail($"The AppHost exited with code {process.ExitCode} before it was running:\n{Dump()}");
-            if (waited.Elapsed > timeout) Assert.Fail($"The AppHost was not running within {timeout.TotalSeconds} s:\n{Dump()}");
-            await Task.Delay(100);
-        }
-    }
-
-    /// <summary>Waits for an output line that matches, failing with the output when none comes.</summary>
+    /// <summary>The first line that matches, once the AppHost printed it.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
     {
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < timeout)
         {
             if (output.FirstOrDefault(match) is { } line) return line;
+            if (process.HasExited) Assert.Fail($"The AppHost exited with {process.ExitCode} before it printed {what}:\n{Dump()}");
             await Task.Delay(100);
         }
         Assert.Fail($"The AppHost printed no line with {what} within {timeout.TotalSeconds} s:\n{Dump()}");
         return "";
     }
 
-    public void Terminate() => Assert.Equal(0, kill(process.Id, 15));
+    /// <summary>The process of a service, below the AppHost (DCP starts it with `dotnet run`).</summary>
+    public int ServicePid(string assemblyName) => Processes.Tree(Pid).Concat(DcpProcesses().SelectMany(Processes.Tree))
+        .First(p => Processes.CommandLine(p) is var cmd && cmd.Contains($"{assemblyName}", StringComparison.Ordinal) && !cmd.Contains("dotnet run", StringComparison.Ordinal));
+
+    /// <summary>DCP, which outlives the AppHost's own tree (it is re-parented) and watches it by pid.</summary>
+    public IReadOnlyList<int> DcpProcesses() => Directory.EnumerateDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
+        .Where(p => p > 0 && Processes.CommandLine(p) is var cmd && cmd.Contains("dcp", StringComparison.Ordinal) && cmd.Contains($"--monitor {Pid}", StringComparison.Ordinal))
+        .ToList();
+
+    /// <summary>Every process of this run: the AppHost's tree and DCP's.</summary>
+    public IReadOnlyList<int> AllProcesses() => Processes.Tree(Pid).Concat(DcpProcesses().SelectMany(Processes.Tree)).Distinct().ToList();
+
+    public void Signal(int signal) => Assert.Equal(0, kill(process.Id, signal));
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -110,52 +86,33 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail($"The AppHost did not exit within {timeout.TotalSeconds} s of SIGTERM:\n{Dump()}");
+            Assert.Fail($"The AppHost did not exit within {timeout.TotalSeconds} s:\n{Dump()}");
         }
         return process.ExitCode;
     }
 
-    /// <summary>The AppHost's own lines and the last lines of its resources, for a failure message.</summary>
-    public string Dump() => string.Join('\n', output.Where(l => l.StartsWith("[apphost]") || l.StartsWith("stderr")).TakeLast(40)
-        .Concat(["--- last resource lines:"]).Concat(output.Where(l => !l.StartsWith("[apphost]")).TakeLast(30)));
-
-    /// <summary>Running (a zombie has ended; it only waits for its parent to read its exit code).</summary>
-    public static bool IsRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    public static IReadOnlyDictionary<string, string> EnvironmentOf(int pid) =>
-        File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
-            .Select(e => e.Split('=', 2)).Where(p => p.Length == 2)
-            .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+    public string Dump() => string.Join('\n', output.TakeLast(60));
 
     public async ValueTask DisposeAsync()
     {
+        var left = AllProcesses();
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-        // A resource that outlived its AppHost (the assertion this cleanup backs up) must not outlive the test.
-        foreach (var pid in ReadState()?.Resources.Select(r => r.Pid) ?? [])
+        foreach (var pid in left.Where(Processes.IsRunning))
         {
-            if (pid is { } p && IsRunning(p) && File.ReadAllText($"/proc/{p}/cmdline") is var cmd
-                && (cmd.Contains("redis-server") || cmd.Contains("Gateway.")))
-            {
-                try { Process.GetProcessById(p).Kill(entireProcessTree: true); } catch (ArgumentException) { }
-            }
+            try { Process.GetProcessById(pid).Kill(entireProcessTree: true); } catch (ArgumentException) { } catch (InvalidOperationException) { }
         }
         process.Dispose();
-        try { dataDirectory.Delete(recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [DllImport("libc", SetLastError = true)]

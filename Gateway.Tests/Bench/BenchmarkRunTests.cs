@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Bench;
@@ -55,7 +54,7 @@ public sealed class BenchmarkRunTests
     private static async Task<(int ExitCode, string Output, string Errors)> RunBenchAsync(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(ProjectOutputs.FromAssembly(typeof(BenchmarkRunTests).Assembly).DllOf("Gateway.Bench"));
+        info.ArgumentList.Add(ProjectOutputs.DllOf("Gateway.Bench"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();

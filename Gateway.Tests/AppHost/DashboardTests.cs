@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Gateway.Tests.AppHost;
+
+/// <summary>
+/// The AppHost as a developer starts it: a real process with DCP and the Aspire dashboard. Headless Chromium
+/// (Debian's, through Playwright) logs in with the printed link and finds the sweeper's registry gauge with a
+/// non-zero value after a workload; Ctrl+C then stops every process of the run.
+/// </summary>
+[Collection(RunsAlone.Name)]
+public sealed class DashboardTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const int LiveRuns = 7;
+
+    [Fact]
+    public async Task The_dashboard_graphs_the_sweepers_registry_entries_and_ctrl_c_leaves_no_process()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: `sudo apt-get install -y chromium` (.ci/run installs it).");
+        await using var apphost = AppHostProcess.Start(new Dictionary<string, string?>(), TestAppHost.ShortRetention);
+        var login = await apphost.WaitForLineAsync(l => l.Contains("Login to the dashboard at "), TestAppHost.StartTimeout, "the dashboard's login link");
+        var loginUrl = new Uri(login[login.IndexOf("http", StringComparison.Ordinal)..].Trim());
+        await apphost.WaitForLineAsync(l => l.Contains("Distributed application started"), TestAppHost.StartTimeout, "started");
+
+        using var api = await ApiClientAsync(apphost);
+        for (var i = 0; i < LiveRuns; i++)
+        {
+            var spawned = await api.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = $"dash-{i}", task = "dashboard" });
+            Assert.Equal(HttpStatusCode.Created, spawned.StatusCode);
+        }
+
+        await using (var browser = await LaunchAsync())
+        {
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
+            await page.GotoAsync(loginUrl.ToString());
+            var metrics = new Uri(loginUrl, "/metrics/resource/gateway-sweeper?meter=Gateway&instrument=gateway.registry.entries&duration=5&view=Table");
+            await page.GotoAsync(metrics.ToString());
+            await Eventually.TrueAsync(async () =>
+                Regex.IsMatch(await page.InnerTextAsync("body"), $@"\bruns\b[\s\S]*\b{LiveRuns}\b"),
+                TimeSpan.FromSeconds(60), $"the dashboard shows gateway.registry.entries of runs = {LiveRuns}");
+            Assert.Contains("gateway.registry.entries", await page.InnerTextAsync("body"));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "gateway-dashboard-metrics.png"), FullPage = true });
+        }
+
+        var processes = apphost.AllProcesses();
+        apphost.Signal(2); // Ctrl+C
+        Assert.Equal(0, await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var left = await Eventually.WhereAsync(() => processes.Where(Processes.IsRunning).ToList(), TimeSpan.FromSeconds(15));
+        Assert.True(left.Count == 0, "still running: " + string.Join("; ", left.Select(p => $"{p} {Processes.CommandLine(p)}")));
+    }
+
+    [Fact]
+    public async Task Without_redis_server_the_apphost_says_how_to_install_it_in_one_line()
+    {
+        var dotnetOnly = Path.GetDirectoryName(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "/usr/share/dotnet/dotnet")!;
+        await using var apphost = AppHostProcess.Start(new Dictionary<string, string?> { ["PATH"] = dotnetOnly });
+
+        Assert.Equal(1, await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var errors = apphost.Output.Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(errors);
+        Assert.Contains("sudo apt-get install -y redis-server", line);
+        Assert.DoesNotContain(apphost.Output, l => l.Contains("   at ", StringComparison.Ordinal));
+    }
+
+    private static async Task<HttpClient> ApiClientAsync(AppHostProcess apphost)
+    {
+        // The API process's own URL (behind the orchestrator's proxy), from the environment DCP gave it.
+        int? pid = null;
+        await Eventually.TrueAsync(() => Task.FromResult((pid = TryServicePid(apphost)) is not null), TimeSpan.FromSeconds(60), "gateway-api is started");
+        var url = Processes.EnvironmentOf(pid!.Value)["ASPNETCORE_URLS"].Split(';')[0];
+        var http = new HttpClient { BaseAddress = new Uri(url.Replace("localhost", "127.0.0.1")) };
+        await Eventually.TrueAsync(async () =>
+        {
+            try { return (await http.GetAsync("/health")).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+        }, TimeSpan.FromSeconds(60), "gateway-api is healthy");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestAppHost.ApiKey);
+        return http;
+    }
+
+    private static int? TryServicePid(AppHostProcess apphost)
+    {
+        try { return apphost.ServicePid("Gateway.Api"); }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    private static async Task<BrowserHandle> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            // Root on a closed network: no sandbox, no background calls home.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        return new BrowserHandle(playwright, browser);
+    }
+
+    private sealed record BrowserHandle(IPlaywright Playwright, IBrowser Browser) : IAsyncDisposable
+    {
+        public Task<IPage> NewPageAsync(BrowserNewPageOptions options) => Browser.NewPageAsync(options);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.DisposeAsync();
+            Playwright.Dispose();
+        }
+    }
+}
