@@ -14,10 +14,11 @@ public sealed class SweeperEvictions
 
     public void Observe(string line)
     {
-        if (!line.StartsWith('{')) return;
+        // The orchestrator's log lines may carry a timestamp before the JSON.
+        if (line.IndexOf('{') is not (>= 0 and var start)) return;
         try
         {
-            using var json = JsonDocument.Parse(line);
+            using var json = JsonDocument.Parse(line.AsMemory(start));
             var root = json.RootElement;
             if (!root.TryGetProperty("EventId", out var id) || id.GetInt32() != PassEventId) return;
             if (!root.GetProperty("State").TryGetProperty("Evictions", out var field)) return;

@@ -40,6 +40,16 @@ public sealed class AppHostEndToEndTests
             Assert.Equal("00:00:02", environment["Registry__RunArchiveAfterEnd"]);
             Assert.Equal("gateway-api", environment["OTEL_SERVICE_NAME"]);
 
+            // The dashboard links the API's reference; redis' password is in no argument the dashboard shows.
+            var apiState = await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-api");
+            Assert.Contains(apiState.Snapshot.Urls, u => u.Url.EndsWith("/scalar", StringComparison.Ordinal));
+            Assert.Contains(apiState.Snapshot.Urls, u => u.Url.EndsWith("/openapi/v1.json", StringComparison.Ordinal));
+            var redisState = await app.ResourceNotifications.WaitForResourceHealthyAsync("redis");
+            var redisArgs = redisState.Snapshot.Properties.Single(p => p.Name == "executable.args").Value;
+            var password = ConfigurationOptions.Parse((await app.GetConnectionStringAsync("redis"))!).Password!;
+            Assert.DoesNotContain(password, JsonSerializer.Serialize(redisArgs));
+            Assert.DoesNotContain(password, Processes.CommandLine(await app.PidOfAsync("redis")));
+
             using var http = app.CreateApiClient();
             var runIds = new List<string>();
             for (var i = 0; i < Runs; i++)
