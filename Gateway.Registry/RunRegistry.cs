@@ -9,7 +9,8 @@ namespace Gateway.Registry;
 /// </summary>
 public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics, RunEndSignals ends)
 {
-    private RegistryOptions Options => scripts.Policy.Options;
+    /// <summary>The retention rules and caps this registry enforces.</summary>
+    public RegistryOptions Options => scripts.Policy.Options;
 
     private IDatabase Db => scripts.Database;
 

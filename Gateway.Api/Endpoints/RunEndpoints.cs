@@ -33,7 +33,7 @@ public static class RunEndpoints
     private static async Task<Results<Created<RunResponse>, Ok<RunResponse>, ValidationProblem, ProblemHttpResult>> SpawnAsync(
         SpawnRunRequest request, ClaimsPrincipal user, RunRegistry registry, IOptions<GatewayApiOptions> options, HttpContext context)
     {
-        if (RequestValidation.Check(request) is { Count: > 0 } errors) return Problems.Invalid(errors);
+        if (RequestValidation.Check(request, registry.Options.MaxRunLifetime) is { Count: > 0 } errors) return Problems.Invalid(errors);
         var tenant = user.Tenant();
         var (result, spawned) = await registry.SpawnRunAsync(new SpawnRequest(tenant, request.RequesterSessionKey!, request.Task!,
             request.Label, request.ChildSessionKey, request.SpawnMode ?? SpawnMode.Run, request.Cleanup ?? CleanupMode.Keep,

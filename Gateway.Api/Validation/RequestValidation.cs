@@ -9,7 +9,7 @@ namespace Gateway.Api.Validation;
 public static partial class RequestValidation
 {
     public const int MaxKeyLength = 200, MaxTaskLength = 16_000, MaxLabelLength = 200, MaxErrorLength = 4_000,
-        MaxDataLength = 32_000, MaxStreamLength = 32, MaxRecipientsPerRequest = 100, MaxRunTimeoutSeconds = 7 * 24 * 3600;
+        MaxDataLength = 32_000, MaxStreamLength = 32, MaxRecipientsPerRequest = 100;
 
     // The Lua scripts hold sequence numbers as doubles: beyond 2^53 they would lose precision.
     public const long MaxSeq = 1L << 53;
@@ -32,7 +32,8 @@ public static partial class RequestValidation
     /// <summary>An entry id of a session's log ("base-number"), as sent in SSE <c>id:</c> lines.</summary>
     public static bool IsEventId(string id) => EntryIdPattern().IsMatch(id);
 
-    public static Dictionary<string, string[]> Check(SpawnRunRequest r)
+    /// <param name="maxRunLifetime">Registry:MaxRunLifetime: no run lives longer, so no timeout may ask for more.</param>
+    public static Dictionary<string, string[]> Check(SpawnRunRequest r, TimeSpan maxRunLifetime)
     {
         var errors = new Errors();
         errors.Key("requesterSessionKey", r.RequesterSessionKey, required: true);
@@ -40,9 +41,10 @@ public static partial class RequestValidation
         errors.Key("idempotencyKey", r.IdempotencyKey, required: false);
         errors.Text("task", r.Task, MaxTaskLength, required: true);
         errors.Text("label", r.Label, MaxLabelLength, required: false);
-        if (r.RunTimeoutSeconds is < 0 or > MaxRunTimeoutSeconds)
+        var maxTimeout = (long)maxRunLifetime.TotalSeconds;
+        if (r.RunTimeoutSeconds < 0 || r.RunTimeoutSeconds > maxTimeout)
         {
-            errors.Add("runTimeoutSeconds", $"must be between 0 (no timeout) and {MaxRunTimeoutSeconds}.");
+            errors.Add("runTimeoutSeconds", $"must be between 0 (no timeout) and {maxTimeout}, the longest a run may live (Registry:MaxRunLifetime).");
         }
         return errors.ByField;
     }

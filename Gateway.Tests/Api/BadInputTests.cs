@@ -27,6 +27,9 @@ public sealed class BadInputTests(RedisServer redis) : IClassFixture<RedisServer
         { "{\"requesterSessionKey\": \"a\", \"task\": \"t\", \"spawnmodee\": \"run\"}", 400, "spawnmodee" },
         { "{\"requesterSessionKey\": \"a\", \"task\": \"t\", \"runTimeoutSeconds\": -1}", 400, "runTimeoutSeconds: must be between 0" },
         { "{\"requesterSessionKey\": \"a\", \"task\": \"t\", \"runTimeoutSeconds\": \"soon\"}", 400, "$.runTimeoutSeconds" },
+        // A week is more than any run may live (Registry:MaxRunLifetime, 24 h): refused, not silently clamped.
+        { "{\"requesterSessionKey\": \"a\", \"task\": \"t\", \"runTimeoutSeconds\": 604800}", 400, "runTimeoutSeconds: must be between 0 (no timeout) and 86400, the longest a run may live (Registry:MaxRunLifetime)" },
+        { "{\"requesterSessionKey\": \"a\", \"task\": \"t\", \"runTimeoutSeconds\": 86401}", 400, "and 86400" },
         { $"{{\"requesterSessionKey\": \"a\", \"task\": \"t\", \"label\": \"{new string('x', 70_000)}\"}}", 413, "limit is 65536 bytes" },
     };
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Gateway.Api.Contracts;
 using Gateway.Registry;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Api;
@@ -32,6 +33,20 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
         Assert.Contains("\"spawnMode\":\"run\"", json);
         Assert.Contains("\"status\":\"pending\"", json);
         Assert.Equal(run, await client.RunAsync(run.RunId));
+    }
+
+    [Fact]
+    public async Task A_timeout_of_the_whole_run_lifetime_is_accepted_as_asked()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        await using var api = new GatewayApiFactory(redis, clock: clock);
+        var maxSeconds = (int)api.Services.GetRequiredService<RunRegistry>().Options.MaxRunLifetime.TotalSeconds;
+
+        var response = await api.ClientFor().PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:main", task = "t", runTimeoutSeconds = maxSeconds });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var run = (await response.Content.ReadFromJsonAsync<RunResponse>(GatewayApiFactory.Json))!;
+        Assert.Equal(clock.GetUtcNow().AddSeconds(maxSeconds), run.TimeoutAt);
     }
 
     [Fact]
