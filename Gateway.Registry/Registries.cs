@@ -19,7 +19,8 @@ public static class Registries
     /// run finalized because its end never came.</summary>
     public static readonly IReadOnlyList<string> Reasons = ["ttl", "cap", "cascade", "finalized"];
 
-    /// <summary>The deadline indexes (sorted sets) behind each registry, as named in prelude.lua.</summary>
+    /// <summary>The deadline indexes (sorted sets <c>gw:{NN}:idx:name</c>) behind the registries: the one statement of
+    /// the list, generated into the scripts as <c>INDEXES</c> (snapshot.lua reports them in this order).</summary>
     internal static readonly IReadOnlyList<string> Indexes = ["perr", "live", "done", "abrt", "rcp", "ddp", "ses", "gone"];
 
     internal static readonly IReadOnlyDictionary<string, string[]> IndexesOf = new Dictionary<string, string[]>

@@ -3,31 +3,50 @@ using System.Buffers.Binary;
 namespace Gateway.Registry;
 
 /// <summary>
-/// The validated retention rules, as the registry scripts receive them (ARGV[2], in prelude.lua's order,
+/// The validated retention rules, as the registry scripts receive them (ARGV[2], in <see cref="Fields"/>' order,
 /// MessagePack-encoded).
 /// Built once from <see cref="RegistryOptions"/>; every script call carries it, so no script can write an
 /// entry without knowing its deadline.
 /// </summary>
 public sealed class RetentionPolicy
 {
+    /// <summary>
+    /// The policy as the scripts see it: each field's Lua name (prelude.lua's <c>P.name</c>) and its value. The
+    /// one statement of the order: the values are sent in it, and RegistryScripts generates the Lua list of
+    /// names (<c>POLICY_FIELDS</c>) from it. Durations in ms; caps per shard.
+    /// </summary>
+    internal static readonly IReadOnlyList<(string Name, Func<RegistryOptions, long> Of)> Fields =
+    [
+        ("run_archive", o => Ms(o.RunArchiveAfterEnd)),
+        ("session_archive", o => Ms(o.SessionRunArchiveAfterCleanup)),
+        ("idle", o => Ms(o.ContextIdleTimeout)),
+        ("grace", o => Ms(o.PendingErrorGrace)),
+        ("error_max", o => Ms(o.PendingErrorMax)),
+        ("aborted", o => Ms(o.AbortedRetention)),
+        ("rcp_idle", o => Ms(o.RecipientsIdle)),
+        ("rcp_final", o => Ms(o.RecipientsAfterFinal)),
+        ("dedupe", o => Ms(o.DedupeRetention)),
+        ("tombstone", o => Ms(o.TombstoneRetention)),
+        ("slack", o => Ms(o.KeyTtlSlack)),
+        ("stream_len", o => o.EventStreamMaxLength),
+        ("cap_runs", o => PerShard(o, o.MaxEntries.Runs)),
+        ("cap_dedupe", o => PerShard(o, o.MaxEntries.DedupeKeys)),
+        ("cap_streams", o => PerShard(o, o.MaxEntries.EventStreams)),
+        ("cap_tombstones", o => PerShard(o, o.MaxEntries.Tombstones)),
+        ("cap_aborted", o => PerShard(o, o.MaxEntries.AbortedRuns)),
+        ("cap_recipients", o => o.MaxEntries.RecipientsPerRun),
+        ("batch", o => o.SweepBatchSize),
+    ];
+
     public RetentionPolicy(RegistryOptions options)
     {
         Validate(options);
         Options = options;
-        var shards = options.Shards;
-        long PerShard(int cap) => Math.Max(1, (cap + shards - 1) / shards);
-        long[] values =
-        [
-            Ms(options.RunArchiveAfterEnd), Ms(options.SessionRunArchiveAfterCleanup), Ms(options.ContextIdleTimeout),
-            Ms(options.PendingErrorGrace), Ms(options.PendingErrorMax), Ms(options.AbortedRetention),
-            Ms(options.RecipientsIdle), Ms(options.RecipientsAfterFinal), Ms(options.DedupeRetention),
-            Ms(options.TombstoneRetention), Ms(options.KeyTtlSlack), options.EventStreamMaxLength,
-            PerShard(options.MaxEntries.Runs), PerShard(options.MaxEntries.DedupeKeys),
-            PerShard(options.MaxEntries.EventStreams), PerShard(options.MaxEntries.Tombstones),
-            PerShard(options.MaxEntries.AbortedRuns), options.MaxEntries.RecipientsPerRun, options.SweepBatchSize,
-        ];
-        Encoded = MessagePackArray(values);
+        Encoded = MessagePackArray(Fields.Select(f => f.Of(options)).ToArray());
     }
+
+    /// <summary>A cap across all shards, as each shard enforces it (rounded up, at least 1).</summary>
+    private static long PerShard(RegistryOptions o, int cap) => Math.Max(1, (cap + o.Shards - 1) / o.Shards);
 
     /// <summary>The values as a MessagePack array of int64 (array 16, then 0xd3 and 8 big-endian bytes each).</summary>
     private static byte[] MessagePackArray(long[] values)

@@ -4,15 +4,25 @@ using StackExchange.Redis;
 namespace Gateway.Registry;
 
 /// <summary>
-/// Every registry operation the API and the sweeper perform. State lives only in Redis; each change is
-/// one script (<see cref="RegistryScripts"/>), each read at most one round trip per shard.
+/// Every registry operation the API and the sweeper perform. State lives only in Redis, and every operation,
+/// read or write, is one script (<see cref="RegistryScripts"/>) on one shard: keys are built only in Lua, and
+/// every read gets the scripts' lazy expiry (a run past its deadline is answered as it ended then).
 /// </summary>
 public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics, RunEndSignals ends)
 {
     /// <summary>The retention rules and caps this registry enforces.</summary>
     public RegistryOptions Options => scripts.Policy.Options;
 
-    private IDatabase Db => scripts.Database;
+    /// <summary>Runs a script; the evictions it made reach the metrics, whatever its outcome.</summary>
+    private async Task<ScriptReply> RunAsync(string script, Shard shard, DateTimeOffset now, params RedisValue[] args)
+    {
+        var reply = await scripts.RunAsync(script, shard, now, args);
+        if (reply.Evictions.Count > 0) metrics.Evicted(reply.Evictions);
+        return reply;
+    }
+
+    private Task<ScriptReply> RunAsync(string script, Shard shard, params RedisValue[] args) =>
+        RunAsync(script, shard, scripts.Time.GetUtcNow(), args);
 
     private Shard SessionShard(string tenant, string sessionKey) => Shard.ForSession(tenant, sessionKey, Options.Shards);
 
@@ -25,41 +35,32 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         var now = scripts.Time.GetUtcNow();
         var timeout = scripts.Policy.RunTimeout(now, request.RunTimeoutSeconds);
         var dedupe = request.IdempotencyKey is { } key ? $"{request.Tenant}/{request.RequesterSessionKey}/{key}" : "";
-        var reply = await scripts.RunAsync(RegistryScripts.Spawn, shard, now,
+        var reply = await RunAsync(RegistryScripts.Spawn, shard, now,
             Shard.NewRunId(shard, now), request.Tenant, request.RequesterSessionKey, request.ChildSessionKey ?? "",
             request.Task, request.Label ?? "", Wire(request.Mode), Wire(request.Cleanup), timeout.Milliseconds, dedupe);
-        var head = (string)reply[0]!;
-        if (head == "full")
+        if (reply.Outcome == "full")
         {
-            metrics.Evicted(RegistryScripts.Evictions(reply, 1));
             metrics.SpawnRefused();
             return new SpawnedRun(new SpawnResult(SpawnOutcome.Refused, null), null);
         }
-        var runId = (string)reply[1]!;
-        var fieldCount = (int)reply[2];
-        metrics.Evicted(RegistryScripts.Evictions(reply, 3 + fieldCount));
-        var fields = new HashEntry[fieldCount / 2];
-        for (var i = 0; i < fields.Length; i++) fields[i] = new HashEntry((string)reply[3 + 2 * i]!, (string)reply[4 + 2 * i]!);
-        var outcome = head == "ok" ? SpawnOutcome.Created : SpawnOutcome.Duplicate;
+        var runId = reply.Text(0);
+        var fields = reply.Fields(1, reply.Values.Length - 1);
+        var outcome = reply.Outcome == "ok" ? SpawnOutcome.Created : SpawnOutcome.Duplicate;
         return new SpawnedRun(new SpawnResult(outcome, runId), fields.Length > 0 ? Parse(runId, fields) : null);
     }
 
     public async Task<EventResult> AppendEventAsync(string tenant, string runId, RunEvent runEvent)
     {
         if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new EventResult(EventOutcome.NotFound);
-        var reply = await scripts.RunAsync(RegistryScripts.Event, shard,
+        var reply = await RunAsync(RegistryScripts.Event, shard,
             runId, tenant, runEvent.Stream, runEvent.Seq, runEvent.Data, runEvent.Aborted ? 1 : 0);
-        switch ((string)reply[0]!)
+        switch (reply.Outcome)
         {
-            case "ok":
-                metrics.Evicted(RegistryScripts.Evictions(reply, 2));
-                return new EventResult(EventOutcome.Accepted, (string)reply[1]!, runEvent.Seq);
-            case "duplicate": return new EventResult(EventOutcome.Duplicate, LastSeq: (long)reply[1]);
-            case "gap": return new EventResult(EventOutcome.Gap, LastSeq: (long)reply[1]);
-            case "finished":
-                // the event may have found the run past a deadline and finalized it (lazy expiry)
-                metrics.Evicted(RegistryScripts.Evictions(reply, 2));
-                return new EventResult(EventOutcome.Finished, Status: ParseStatus((string)reply[1]!));
+            case "ok": return new EventResult(EventOutcome.Accepted, reply.Text(0), runEvent.Seq);
+            case "duplicate": return new EventResult(EventOutcome.Duplicate, LastSeq: reply.Number(0));
+            case "gap": return new EventResult(EventOutcome.Gap, LastSeq: reply.Number(0));
+            // the event may have found the run past a deadline and finalized it (lazy expiry)
+            case "finished": return new EventResult(EventOutcome.Finished, Status: ParseStatus(reply.Text(0)));
             case "gone":
                 metrics.LateEvent(Registries.Runs);
                 return new EventResult(EventOutcome.Gone);
@@ -70,29 +71,23 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     public async Task<RunLookup> GetRunAsync(string tenant, string runId)
     {
         if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new RunLookup(LookupOutcome.NotFound);
-        var fields = await Db.HashGetAllAsync(shard.Key($"run:{runId}"));
-        if (fields.Length == 0)
+        var reply = await RunAsync(RegistryScripts.Get, shard, runId, tenant);
+        return reply.Outcome switch
         {
-            var gone = await Db.SortedSetScoreAsync(shard.Key("idx:gone"), runId);
-            return new RunLookup(gone is null ? LookupOutcome.NotFound : LookupOutcome.Gone);
-        }
-        var run = Parse(runId, fields);
-        return run.Tenant == tenant ? new RunLookup(LookupOutcome.Found, run) : new RunLookup(LookupOutcome.NotFound);
+            "ok" => new RunLookup(LookupOutcome.Found, Parse(runId, reply.Fields(0, reply.Values.Length))),
+            "gone" => new RunLookup(LookupOutcome.Gone),
+            _ => new RunLookup(LookupOutcome.NotFound),
+        };
     }
 
     /// <summary>The runs a requester session spawned that are still in the registry, oldest first.</summary>
     public async Task<IReadOnlyList<RunRecord>> ListSessionRunsAsync(string tenant, string sessionKey, int limit = 100)
     {
-        var shard = SessionShard(tenant, sessionKey);
-        var ids = await Db.SortedSetRangeByRankAsync(shard.Key($"ses:{tenant}/{sessionKey}"), 0, limit - 1);
-        var batch = Db.CreateBatch();
-        var reads = ids.Select(id => (Id: (string)id!, Task: batch.HashGetAllAsync(shard.Key($"run:{id}")))).ToList();
-        batch.Execute();
-        var runs = new List<RunRecord>(reads.Count);
-        foreach (var (id, read) in reads)
+        var reply = await RunAsync(RegistryScripts.List, SessionShard(tenant, sessionKey), $"{tenant}/{sessionKey}", limit);
+        var runs = new List<RunRecord>();
+        for (var i = 0; i < reply.Values.Length; i += 2 + (int)reply.Number(i + 1))
         {
-            var fields = await read;
-            if (fields.Length > 0) runs.Add(Parse(id, fields));
+            runs.Add(Parse(reply.Text(i), reply.Fields(i + 2, (int)reply.Number(i + 1))));
         }
         return runs;
     }
@@ -100,15 +95,11 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     public async Task<AbortResult> AbortRunAsync(string tenant, string runId)
     {
         if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new AbortResult(AbortOutcome.NotFound);
-        var reply = await scripts.RunAsync(RegistryScripts.Abort, shard, tenant, "", runId);
-        switch ((string)reply[0]!)
+        var reply = await RunAsync(RegistryScripts.Abort, shard, tenant, "", runId);
+        switch (reply.Outcome)
         {
-            case "ok":
-                metrics.Evicted(RegistryScripts.Evictions(reply, 3));
-                return new AbortResult(AbortOutcome.Aborted, RunStatus.Aborted);
-            case "finished":
-                metrics.Evicted(RegistryScripts.Evictions(reply, 2));
-                return new AbortResult(AbortOutcome.AlreadyFinished, ParseStatus((string)reply[1]!));
+            case "ok": return new AbortResult(AbortOutcome.Aborted, RunStatus.Aborted);
+            case "finished": return new AbortResult(AbortOutcome.AlreadyFinished, ParseStatus(reply.Text(0)));
             case "gone": return new AbortResult(AbortOutcome.Gone);
             default: return new AbortResult(AbortOutcome.NotFound);
         }
@@ -117,10 +108,8 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     /// <summary>Aborts every live run of a session (chat.abort); returns the ids of the runs it aborted.</summary>
     public async Task<IReadOnlyList<string>> AbortSessionAsync(string tenant, string sessionKey)
     {
-        var reply = await scripts.RunAsync(RegistryScripts.Abort, SessionShard(tenant, sessionKey), tenant, sessionKey, "");
-        var n = (int)reply[1];
-        metrics.Evicted(RegistryScripts.Evictions(reply, 2 + n));
-        return reply.Skip(2).Take(n).Select(r => (string)r!).ToList();
+        var reply = await RunAsync(RegistryScripts.Abort, SessionShard(tenant, sessionKey), tenant, sessionKey, "");
+        return reply.Values.Select(r => (string)r!).ToList();
     }
 
     public async Task<RecipientsResult> UpdateRecipientsAsync(string tenant, string runId,
@@ -128,33 +117,29 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     {
         if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new RecipientsResult(RecipientsOutcome.NotFound, []);
         RedisValue[] args = [runId, tenant, add.Count, .. add.Select(a => (RedisValue)a), .. remove.Select(r => (RedisValue)r)];
-        var reply = await scripts.RunAsync(RegistryScripts.Recipients, shard, args);
-        return (string)reply[0]! switch
+        var reply = await RunAsync(RegistryScripts.Recipients, shard, args);
+        return reply.Outcome switch
         {
-            "ok" => new RecipientsResult(RecipientsOutcome.Updated, reply.Skip(1).Select(r => (string)r!).Order().ToList()),
+            "ok" => new RecipientsResult(RecipientsOutcome.Updated, reply.Values.Select(r => (string)r!).Order().ToList()),
             "full" => new RecipientsResult(RecipientsOutcome.Full, []),
             "gone" => new RecipientsResult(RecipientsOutcome.Gone, []),
             _ => new RecipientsResult(RecipientsOutcome.NotFound, []),
         };
     }
 
-    public async Task<IReadOnlyList<string>> GetRecipientsAsync(string runId)
-    {
-        if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return [];
-        var members = await Db.SetMembersAsync(shard.Key($"rcp:{runId}"));
-        return members.Select(m => (string)m!).Order().ToList();
-    }
+    /// <summary>A run's tool-event recipients now (none once their deadline has passed, swept or not).</summary>
+    public async Task<IReadOnlyList<string>> GetRecipientsAsync(string tenant, string runId) =>
+        (await UpdateRecipientsAsync(tenant, runId, [], [])).Recipients;
 
     /// <summary>A session's events after the entry id <paramref name="after"/> (exclusive; null = from the start).</summary>
     public async Task<IReadOnlyList<SessionEvent>> ReadEventsAsync(string tenant, string sessionKey, string? after, int count = 100)
     {
         var shard = SessionShard(tenant, sessionKey);
         var (afterBase, afterNumber) = after?.Split('-') is [var b, var n] ? (b, n) : ("", "0");
-        var reply = await scripts.RunAsync(RegistryScripts.Events, shard, $"{tenant}/{sessionKey}", afterBase, afterNumber, count);
-        if (reply.Length < 2) return [];
-        var logBase = (string)reply[0]!;
-        var first = (long)reply[1];
-        return reply.Skip(2).Select((entry, i) => ToSessionEvent($"{logBase}-{first + i}", (string)entry!)).ToList();
+        var reply = await RunAsync(RegistryScripts.Events, shard, $"{tenant}/{sessionKey}", afterBase, afterNumber, count);
+        if (reply.Outcome != "ok") return [];
+        var (logBase, first) = (reply.Text(0), reply.Number(1));
+        return reply.Values.Skip(2).Select((entry, i) => ToSessionEvent($"{logBase}-{first + i}", (string)entry!)).ToList();
     }
 
     /// <summary>A log entry ("run seq kind data": prelude.lua's <c>append</c>) as the event or completion it records.</summary>
@@ -199,10 +184,8 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     /// <summary>One bounded sweep call on one shard; <see cref="SweepResult.More"/> says whether more is due.</summary>
     public async Task<SweepResult> SweepShardAsync(int shard)
     {
-        var reply = await scripts.RunAsync(RegistryScripts.Sweep, new Shard(shard));
-        var evictions = RegistryScripts.Evictions(reply, 1);
-        metrics.Evicted(evictions);
-        return new SweepResult(shard, (int)reply[0] == 1, evictions);
+        var reply = await RunAsync(RegistryScripts.Sweep, new Shard(shard));
+        return new SweepResult(shard, reply.Outcome == "more", reply.Evictions);
     }
 
     /// <summary>Sweeps every shard until nothing is due (tests and tools; the sweeper service splits shards by lease).</summary>
@@ -225,8 +208,8 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     public async Task<RegistrySnapshot> SnapshotAsync()
     {
         var now = scripts.Time.GetUtcNow();
-        var replies = await Task.WhenAll(Enumerable.Range(0, Options.Shards)
-            .Select(s => scripts.RunAsync(RegistryScripts.Snapshot, new Shard(s))));
+        var replies = (await Task.WhenAll(Enumerable.Range(0, Options.Shards)
+            .Select(s => RunAsync(RegistryScripts.Snapshot, new Shard(s))))).Select(r => r.Values);
         var sizes = new Dictionary<string, long>();
         var earliest = new Dictionary<string, long>();
         var evictions = Registries.All.ToDictionary(r => r, _ => new Dictionary<string, long>());

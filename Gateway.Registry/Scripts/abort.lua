@@ -1,5 +1,6 @@
 -- Abort one run (ARGV[5] = run id) or every live run of a session (ARGV[5] = '', ARGV[4] = session key).
 -- ARGV: now, policy, tenant, session, id
+-- Reply: 'ok' { the ids of the runs it aborted } | 'finished' { status } | 'gone' | 'unknown'.
 local tenant, session, id = ARGV[3], ARGV[4], ARGV[5]
 
 local function abort(run)
@@ -19,16 +20,14 @@ end
 if id ~= '' then
   local owner = redis.call('HGET', k('run:' .. id), 'tenant')
   if not owner then return missing(id) end
-  if owner ~= tenant then return { 'unknown' } end
-  if abort(id) then return counts_reply({ 'ok', 1, id }) end
+  if owner ~= tenant then return reply('unknown') end
+  if abort(id) then return reply('ok', { id }) end
   -- it may have ended just now, at a deadline that had passed: that is counted and announced too
-  return counts_reply({ 'finished', redis.call('HGET', k('run:' .. id), 'status') })
+  return reply('finished', { redis.call('HGET', k('run:' .. id), 'status') })
 end
 
--- reply: { 'ok', n, run ids (n of them), counts... }
-local reply = { 'ok', 0 }
+local aborted = {}
 for _, run in ipairs(redis.call('ZRANGE', k('ses:' .. tenant .. '/' .. session), 0, -1)) do
-  if abort(run) then reply[#reply + 1] = run end
+  if abort(run) then aborted[#aborted + 1] = run end
 end
-reply[2] = #reply - 2
-return counts_reply(reply)
+return reply('ok', aborted)

@@ -7,24 +7,29 @@
 -- bounded even if no sweeper ever runs.
 local PREFIX = KEYS[1]
 local NOW = tonumber(ARGV[1])
--- ARGV[2], the policy, is a MessagePack array of integers (RetentionPolicy.cs): one C call to decode, where
--- parsing the same numbers from text cost more than the rest of the prelude together.
+-- ARGV[2], the policy, is a MessagePack array of integers in POLICY_FIELDS' order: one C call to decode, where
+-- parsing the same numbers from text cost more than the rest of the prelude together. POLICY_FIELDS and
+-- INDEXES (the deadline indexes, in the order snapshot.lua reports them) are generated from C#
+-- (RetentionPolicy.Fields, Registries.Indexes) into the header RegistryScripts.cs puts before this file.
 local P = {}
 do
-  local names = { 'run_archive', 'session_archive', 'idle', 'grace', 'error_max', 'aborted', 'rcp_idle',
-    'rcp_final', 'dedupe', 'tombstone', 'slack', 'stream_len', 'cap_runs', 'cap_dedupe', 'cap_streams',
-    'cap_tombstones', 'cap_aborted', 'cap_recipients', 'batch' }
   local values = cmsgpack.unpack(ARGV[2])
-  for i = 1, #names do P[names[i]] = values[i] end
+  for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
 end
 
--- index names -> registry names (as in metrics); 'live' and 'done' together are the runs registry.
-local INDEXES = { 'perr', 'live', 'done', 'abrt', 'rcp', 'ddp', 'ses', 'gone' }
 local COUNTS = {}
 
 local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
 local function ms(x) return string.format('%d', x) end
+
+-- A hash's fields by name: { name = value or false }, for the names asked (one HMGET).
+local function fields_of(key, names)
+  local values = redis.call('HMGET', key, unpack(names))
+  local f = {}
+  for i = 1, #names do f[names[i]] = values[i] end
+  return f
+end
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
@@ -237,27 +242,29 @@ local function leave_session(sid, ids)
   end
 end
 
+local REMOVE_FIELDS = { 'tenant', 'session', 'dedupe', 'status', 'rcp' }
 local function remove_run(id, reason, at)
   local rk = k('run:' .. id)
-  local f = redis.call('HMGET', rk, 'tenant', 'session', 'dedupe', 'status', 'rcp')
+  local f = fields_of(rk, REMOVE_FIELDS)
   del(rk)
-  if not f[4] or is_live(f[4]) then
+  -- (a run without a status is a record already gone: every index is checked for it)
+  if not f.status or is_live(f.status) then
     drop('live', id)
     drop('perr', id)
   end
   drop('done', id)
   count('runs', reason)
-  if (not f[4] or f[5]) and unindex('rcp', id) == 1 then
+  if (not f.status or f.rcp) and unindex('rcp', id) == 1 then
     del(k('rcp:' .. id))
     count('tool_recipients', 'cascade')
   end
-  if (not f[4] or f[4] == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
-  if f[3] and unindex('ddp', f[3]) == 1 then
-    del(k('ddp:' .. f[3]))
+  if (not f.status or f.status == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
+  if f.dedupe and unindex('ddp', f.dedupe) == 1 then
+    del(k('ddp:' .. f.dedupe))
     count('dedupe_keys', 'cascade')
   end
-  if f[1] then
-    local sid = f[1] .. '/' .. f[2]
+  if f.tenant then
+    local sid = f.tenant .. '/' .. f.session
     if BULK then
       -- a batch leaves each session once, with all of its runs the batch removed
       local ids = BULK_SESSIONS[sid]
@@ -305,24 +312,22 @@ end
 -- The one way a run ends: live -> terminal, exactly once. The completion is announced to the requester
 -- session in the same step, so a sweep racing a late `end` can never announce twice. reason nil = the
 -- context lease ran out: 'run-timeout' when that was the run's own timeout, else 'idle'.
--- f: the run's fields as read_run returns them, if the caller has read them.
-local function read_run(id)
-  return redis.call('HMGET', k('run:' .. id), 'status', 'mode', 'cleanup', 'tenant', 'session', 'error', 'seq',
-    'timeout_at', 'perr_at', 'rcp')
-end
+-- f: the run's fields as read_run returns them (by name), if the caller has read them.
+local RUN_FIELDS = { 'status', 'mode', 'cleanup', 'tenant', 'session', 'error', 'seq', 'timeout_at', 'perr_at', 'rcp' }
+local function read_run(id) return fields_of(k('run:' .. id), RUN_FIELDS) end
 
--- Runs that became final in this script: counts_reply announces them to waiters in one message.
+-- Runs that became final in this script: reply announces them to waiters in one message.
 local ENDED = {}
 
 local function finalize(id, status, reason, at, err, f)
   local rk = k('run:' .. id)
   f = f or read_run(id)
-  if not is_live(f[1]) then return false end
-  local timeout_at = tonumber(f[8])
+  if not is_live(f.status) then return false end
+  local timeout_at = tonumber(f.timeout_at)
   reason = reason or (timeout_at <= at and 'run-timeout' or 'idle')
-  local short = f[2] == 'session' or f[3] == 'delete'
+  local short = f.mode == 'session' or f.cleanup == 'delete'
   local archive_at = at + (short and P.session_archive or P.run_archive)
-  err = err or (status == 'error' and f[6]) or nil
+  err = err or (status == 'error' and f.error) or nil
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
   if err then
@@ -330,15 +335,15 @@ local function finalize(id, status, reason, at, err, f)
   else
     redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason)
   end
-  if f[9] then redis.call('HDEL', rk, 'perr_at', 'perr_first') end
-  if f[6] and not err then redis.call('HDEL', rk, 'error') end
+  if f.perr_at then redis.call('HDEL', rk, 'perr_at', 'perr_first') end
+  if f.error and not err then redis.call('HDEL', rk, 'error') end
   drop('live', id)
-  if f[9] then drop('perr', id) end
+  if f.perr_at then drop('perr', id) end
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
   index('done', id, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
-  if f[10] then redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id) end
-  append(f[4] .. '/' .. f[5], run_bound(timeout_at), id, f[7], 'completion',
+  if f.rcp then redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id) end
+  append(f.tenant .. '/' .. f.session, run_bound(timeout_at), id, f.seq, 'completion',
     status .. ' ' .. reason .. ' ' .. (err or ''))
   ENDED[#ENDED + 1] = id
   return true
@@ -349,9 +354,9 @@ end
 -- tie with the lease. Returns true if the run was finalized. lease: its idx:live score, if the caller has it.
 local function finalize_if_due(id, now, lease)
   local f = read_run(id)
-  if not is_live(f[1]) then return false end
+  if not is_live(f.status) then return false end
   lease = lease or tonumber(redis.call('ZSCORE', idx('live'), id))
-  local perr = f[9] and tonumber(redis.call('ZSCORE', idx('perr'), id))
+  local perr = f.perr_at and tonumber(redis.call('ZSCORE', idx('perr'), id))
   if perr and perr <= now and (not lease or perr <= lease) then
     if not finalize(id, 'error', 'error', perr, nil, f) then return false end
     count('pending_errors', 'finalized')
@@ -381,23 +386,36 @@ local function make_room_for_run()
   return true
 end
 
--- Answer for a run id that has no record: "gone" if a tombstone remembers it.
-local function missing(id)
-  if redis.call('ZSCORE', idx('gone'), id) then return { 'gone' } end
-  return { 'unknown' }
-end
-
--- Every script ends here: eviction counts go to the shard's counters (read by GET /v1/registry) and back
--- to the caller (for its metrics) after the reply's head.
-local function counts_reply(head)
-  local stats = k('stats')
-  for f, n in pairs(COUNTS) do
-    redis.call('HINCRBY', stats, f, n)
-    head[#head + 1] = f
-    head[#head + 1] = n
+-- Every script ends here, and every reply has one shape (RegistryScripts.cs reads it as a ScriptReply):
+-- { outcome, { values... }, { "registry:reason", n, ... } }. The eviction counts of the call also go to the
+-- shard's counters (read by GET /v1/registry); the runs that ended are announced to their waiters.
+local function reply(outcome, values)
+  local evictions = {}
+  if next(COUNTS) then
+    local stats = k('stats')
+    for f, n in pairs(COUNTS) do
+      redis.call('HINCRBY', stats, f, n)
+      evictions[#evictions + 1] = f
+      evictions[#evictions + 1] = n
+    end
+    expire(stats, NOW + P.run_archive)
   end
-  if next(COUNTS) then expire(stats, NOW + P.run_archive) end
   -- waiters (RunEndSignals) listen on the shard's channel: one message however many runs ended
   if #ENDED > 0 then redis.call('PUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
-  return head
+  return { outcome, values or {}, evictions }
+end
+
+-- Answer for a run id that has no record: "gone" if a tombstone remembers it.
+local function missing(id)
+  if redis.call('ZSCORE', idx('gone'), id) then return reply('gone') end
+  return reply('unknown')
+end
+
+-- Lazy expiry for reads: a live run that may be past a deadline (its lease as last written, or a pending
+-- error) is finalized at that deadline before it is answered. f: the run's fields by name, with 'active'
+-- and 'perr_first'. Returns true if it was finalized.
+local function expire_if_due(id, f)
+  if not is_live(f.status) then return false end
+  if not f.perr_first and lease_of(tonumber(f.timeout_at), tonumber(f.active)) > NOW then return false end
+  return finalize_if_due(id, NOW)
 end

@@ -1,5 +1,5 @@
 -- Spawn a run. ARGV: now, policy, id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
--- Reply: { 'ok'|'duplicate', id, n, the run's n hash fields and values } or { 'full' }, then eviction counts.
+-- Reply: 'ok' | 'duplicate' with { id, the run's hash fields and values... }, or 'full' (admission control).
 -- The run comes back in the same call, so the API answers a spawn with one round trip.
 local id, tenant, session = ARGV[3], ARGV[4], ARGV[5]
 local timeout_at, dedupe = tonumber(ARGV[11]), ARGV[12]
@@ -13,13 +13,12 @@ if dedupe ~= '' then
   else
     local existing = redis.call('GET', k('ddp:' .. dedupe))
     if existing then
-      local fields = redis.call('HGETALL', k('run:' .. existing))
-      return counts_reply({ 'duplicate', existing, #fields, unpack(fields) })
+      return reply('duplicate', { existing, unpack(redis.call('HGETALL', k('run:' .. existing))) })
     end
   end
 end
 -- Admission control: refuse only when live runs alone fill the registry.
-if not make_room_for_run() then return counts_reply({ 'full' }) end
+if not make_room_for_run() then return reply('full') end
 
 local lease = lease_of(timeout_at, NOW)
 local rk = k('run:' .. id)
@@ -46,4 +45,4 @@ index('live', id, lease, nil, bound)
 redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
 touch_session(sid, bound)
 -- the run as stored, without reading it back
-return counts_reply({ 'ok', id, #fields, unpack(fields) })
+return reply('ok', { id, unpack(fields) })

@@ -1,6 +1,6 @@
 -- One bounded sweep pass over a shard: at most P.batch entries, cost proportional to what is due.
 -- Finalization and archival happen at the entry's own deadline (event time), not at sweep time, so the
--- outcome does not depend on how late the sweeper runs. Reply: { more(0|1), "registry:reason", n, ... }
+-- outcome does not depend on how late the sweeper runs. Reply: 'more' (more is due) or 'done', and the evictions.
 local budget = P.batch
 
 local function due(name)
@@ -79,10 +79,10 @@ over_cap('gone', P.cap_tombstones, function(id) unindex('gone', id); count('tomb
 over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
 over_cap('ses', P.cap_streams, function(sid) remove_session(sid); count('event_streams', 'cap') end)
 
-local reply = counts_reply({ budget <= 0 and 1 or 0 })
+local answer = reply(budget <= 0 and 'more' or 'done')
 -- The counters hold no registry data; a shard left empty keeps nothing at all, counters included, so an
 -- idle gateway's Redis is empty (DBSIZE 0). Cumulative totals live in the gateway.registry.evictions metric.
 local indexes = {}
 for i, name in ipairs(INDEXES) do indexes[i] = idx(name) end
 if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats')) end
-return reply
+return answer

@@ -196,7 +196,7 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
 
         var removed = await client.PostAsJsonAsync($"/v1/runs/{run.RunId}/recipients", new { remove = new[] { "conn-2" } });
         Assert.Equal(["conn-1", "conn-3"], (await removed.Content.ReadFromJsonAsync<RecipientsResponse>(GatewayApiFactory.Json))!.Recipients);
-        Assert.Equal(["conn-1", "conn-3"], await api.Registry.GetRecipientsAsync(run.RunId));
+        Assert.Equal(["conn-1", "conn-3"], await api.Registry.GetRecipientsAsync("tenant-a", run.RunId));
     }
 
     [Fact]

@@ -120,7 +120,6 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
             }
         }
 
-        Assert.All(model.Announced, a => Assert.Equal(1, a.Value));
         await h.DrainAsync();
         Assert.Equal(0, await redis.KeyCountAsync());
     }
@@ -133,9 +132,11 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
 
     private static async Task AssertAgreesAsync(RegistryHarness h, RegistryModel model, List<string> ids)
     {
+        var now = h.Clock.GetUtcNow();
         foreach (var id in ids)
         {
-            var tenant = model.Runs.TryGetValue(id, out var expected) ? expected.Tenant : "t1";
+            var tenant = model.Runs.TryGetValue(id, out var known) ? known.Tenant : "t1";
+            var expected = model.Read(id, now);
             var lookup = await h.Registry.GetRunAsync(tenant, id);
             if (expected is null)
             {
@@ -143,9 +144,16 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
                 continue;
             }
             Assert.Equal(LookupOutcome.Found, lookup.Outcome);
-            Assert.Equal((expected.Status, expected.Seq, expected.ErrorDeadline is not null),
-                (lookup.Run!.Status, lookup.Run.LastSeq, lookup.Run.ErrorPending));
-            Assert.Equal(expected.Recipients.Order(), await h.Registry.GetRecipientsAsync(id));
+            var run = lookup.Run!;
+            Assert.Equal((expected.Status, expected.Seq, expected.ErrorDeadline is not null, expected.EndedAt, expected.EndedReason, expected.Error),
+                (run.Status, run.LastSeq, run.ErrorPending, run.EndedAt, run.EndedReason, run.Error));
+            Assert.Equal(model.ReadRecipients(expected, now).Order(), await h.Registry.GetRecipientsAsync(tenant, id));
+        }
+        // every session's log holds exactly the model's entries, in order: each completion once
+        foreach (var session in model.Runs.Values.Select(r => (r.Tenant, r.Session)).Concat(Sessions.Select(s => ("t1", s))).Distinct())
+        {
+            var log = await h.Registry.ReadEventsAsync(session.Item1, session.Item2, null, count: 10_000);
+            Assert.Equal(model.Logs.GetValueOrDefault($"{session.Item1}/{session.Item2}") ?? [], log.Select(RegistryModel.LogEntry));
         }
         var snapshot = await h.Registry.SnapshotAsync();
         Assert.Equal(model.Runs.Count, snapshot[Registries.Runs].Entries);

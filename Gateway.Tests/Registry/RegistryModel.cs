@@ -26,14 +26,23 @@ internal sealed class RegistryModel(RegistryOptions o)
         public HashSet<string> Recipients { get; } = [];
         public DateTimeOffset RecipientsDeadline { get; set; }
         public DateTimeOffset? AbortDeadline { get; set; }
-        public int Completions { get; set; }
+        public DateTimeOffset? EndedAt { get; set; }
+        public string? EndedReason { get; set; }
+        public string? Error { get; set; }
+        public string SessionId => $"{Tenant}/{Session}";
         public bool IsLive => Status is RunStatus.Pending or RunStatus.Running;
     }
 
     public Dictionary<string, Run> Runs { get; } = [];
     public Dictionary<string, DateTimeOffset> Tombstones { get; } = [];
     public Dictionary<string, (string RunId, DateTimeOffset Deadline)> Dedupe { get; } = [];
-    public Dictionary<string, int> Announced { get; } = [];
+
+    /// <summary>Each session's event log ("tenant/session"), as <see cref="LogEntry"/> writes its entries.</summary>
+    public Dictionary<string, List<string>> Logs { get; } = [];
+
+    public static string LogEntry(SessionEvent e) => e.Type == "completion"
+        ? $"completion {e.RunId} {e.Fields["status"]} {e.Fields["reason"]} {e.Fields["error"]}"
+        : $"event {e.RunId} {e.Fields["seq"]} {e.Fields["kind"]} {e.Fields["data"]}";
 
     public static string DedupeKey(string tenant, string session, string key) => $"{tenant}/{session}/{key}";
 
@@ -66,15 +75,21 @@ internal sealed class RegistryModel(RegistryOptions o)
         if (e.Seq > run.Seq + 1) return new EventResult(EventOutcome.Gap, LastSeq: run.Seq);
         run.Seq = e.Seq;
         run.Lease = Min(run.TimeoutAt, now + o.ContextIdleTimeout);
-        if (e.Stream is RunEvent.Start or RunEvent.End) (run.ErrorFirst, run.ErrorDeadline) = (null, null);
+        Append(run.SessionId, $"event {id} {e.Seq} {e.Stream} {e.Data}");
+        // a start or end cancels a pending error, and its message with it
+        if (e.Stream is RunEvent.Start or RunEvent.End && run.ErrorDeadline is not null) (run.ErrorFirst, run.ErrorDeadline, run.Error) = (null, null, null);
         switch (e.Stream)
         {
             case RunEvent.Start: run.Status = RunStatus.Running; break;
             case RunEvent.Error:
                 run.ErrorFirst ??= now;
                 run.ErrorDeadline = Min(now + o.PendingErrorGrace, run.ErrorFirst.Value + o.PendingErrorMax);
+                run.Error = e.Data;
                 break;
-            case RunEvent.End: Finalize(run, e.Aborted ? RunStatus.Timeout : RunStatus.Ok, now); break;
+            case RunEvent.End:
+                if (e.Aborted) Finalize(run, RunStatus.Timeout, now, "aborted");
+                else Finalize(run, RunStatus.Ok, now, "completed");
+                break;
         }
         return new EventResult(EventOutcome.Accepted, LastSeq: e.Seq);
     }
@@ -94,21 +109,47 @@ internal sealed class RegistryModel(RegistryOptions o)
     {
         if (!Runs.TryGetValue(id, out var run)) return Tombstones.ContainsKey(id) ? RecipientsOutcome.Gone : RecipientsOutcome.NotFound;
         if (run.Tenant != tenant) return RecipientsOutcome.NotFound;
+        if (add.Length == 0 && remove.Length == 0) return RecipientsOutcome.Updated; // nothing to change: a read
+        if (run.RecipientsDeadline <= now) run.Recipients.Clear(); // expired, swept or not
         run.Recipients.ExceptWith(remove);
         run.Recipients.UnionWith(add);
         run.RecipientsDeadline = now + (run.IsLive ? o.RecipientsIdle : o.RecipientsAfterFinal);
         return RecipientsOutcome.Updated;
     }
 
-    /// <summary>Everything due at <paramref name="now"/> happens, each at its own deadline.</summary>
+    /// <summary>A read (GET, wait, a session's runs): a live run past a deadline is answered as it ended then.</summary>
+    public Run? Read(string id, DateTimeOffset now)
+    {
+        if (!Runs.TryGetValue(id, out var run)) return null;
+        if (run.IsLive) FinalizeIfDue(run, now);
+        return run;
+    }
+
+    /// <summary>A run's recipients as a read sees them: none once their deadline has passed.</summary>
+    public IEnumerable<string> ReadRecipients(Run run, DateTimeOffset now) => run.RecipientsDeadline <= now ? [] : run.Recipients;
+
+    /// <summary>Everything due at <paramref name="now"/> happens, each at its own deadline. Live runs are finalized
+    /// in the sweep's order (pending errors first, then leases; by deadline, then id), which orders the completions
+    /// in a session's log.</summary>
     public void Sweep(DateTimeOffset now)
     {
-        foreach (var run in Runs.Values.Where(r => r.IsLive).ToList()) FinalizeIfDue(run, now);
+        foreach (var run in Runs.Values.Where(r => r.IsLive && r.ErrorDeadline <= now)
+                     .OrderBy(r => r.ErrorDeadline).ThenBy(r => r.Id, StringComparer.Ordinal).ToList())
+        {
+            FinalizeIfDue(run, now);
+        }
+        foreach (var run in Runs.Values.Where(r => r.IsLive && r.Lease <= now)
+                     .OrderBy(r => r.Lease).ThenBy(r => r.Id, StringComparer.Ordinal).ToList())
+        {
+            FinalizeIfDue(run, now);
+        }
         foreach (var run in Runs.Values.Where(r => r.ArchiveAt <= now).ToList())
         {
             Runs.Remove(run.Id);
             if (run.Dedupe is not null) RemoveDedupe(run.Dedupe);
             Tombstones[run.Id] = run.ArchiveAt!.Value + o.TombstoneRetention;
+            // a session's log goes with its last run
+            if (!Runs.Values.Any(r => r.SessionId == run.SessionId)) Logs.Remove(run.SessionId);
         }
         foreach (var run in Runs.Values)
         {
@@ -122,7 +163,7 @@ internal sealed class RegistryModel(RegistryOptions o)
     private bool AbortIfLive(Run run, DateTimeOffset now)
     {
         if (!run.IsLive || FinalizeIfDue(run, now)) return false;
-        Finalize(run, RunStatus.Aborted, now);
+        Finalize(run, RunStatus.Aborted, now, "aborted");
         run.AbortDeadline = now + o.AbortedRetention;
         return true;
     }
@@ -131,25 +172,34 @@ internal sealed class RegistryModel(RegistryOptions o)
     {
         if (run.ErrorDeadline is { } error && error <= now && error <= run.Lease)
         {
-            Finalize(run, RunStatus.Error, error);
+            Finalize(run, RunStatus.Error, error, "error");
             return true;
         }
         if (run.Lease <= now)
         {
-            Finalize(run, RunStatus.Timeout, run.Lease);
+            // the lease ended at the run's own hard end, or after it was idle too long
+            Finalize(run, RunStatus.Timeout, run.Lease, run.Lease >= run.TimeoutAt ? "run-timeout" : "idle");
             return true;
         }
         return false;
     }
 
-    private void Finalize(Run run, RunStatus status, DateTimeOffset at)
+    /// <summary>The one way a run ends; its completion goes to the session's log.</summary>
+    private void Finalize(Run run, RunStatus status, DateTimeOffset at, string reason)
     {
-        run.Status = status;
+        (run.Status, run.EndedAt, run.EndedReason) = (status, at, reason);
+        if (status != RunStatus.Error) run.Error = null;
         (run.ErrorFirst, run.ErrorDeadline) = (null, null);
         var shortRetention = run.Mode == SpawnMode.Session || run.Cleanup == CleanupMode.Delete;
         run.ArchiveAt = at + (shortRetention ? o.SessionRunArchiveAfterCleanup : o.RunArchiveAfterEnd);
         if (run.Recipients.Count > 0) run.RecipientsDeadline = Min(run.RecipientsDeadline, at + o.RecipientsAfterFinal);
-        Announced[run.Id] = Announced.GetValueOrDefault(run.Id) + 1;
+        Append(run.SessionId, $"completion {run.Id} {status.ToString().ToLowerInvariant()} {reason} {run.Error}");
+    }
+
+    private void Append(string sessionId, string entry)
+    {
+        if (!Logs.TryGetValue(sessionId, out var log)) Logs[sessionId] = log = [];
+        log.Add(entry);
     }
 
     private void RemoveDedupe(string key)

@@ -245,17 +245,17 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
 
         h.Clock.Advance(TimeSpan.FromSeconds(30));
         await h.Registry.SweepAllAsync();
-        Assert.Empty(await h.Registry.GetRecipientsAsync(final));
-        Assert.Equal(["conn-1"], await h.Registry.GetRecipientsAsync(idle));
+        Assert.Empty(await h.Registry.GetRecipientsAsync("t1", final));
+        Assert.Equal(["conn-1"], await h.Registry.GetRecipientsAsync("t1", idle));
 
         h.Clock.Advance(TimeSpan.FromMinutes(9));
         Assert.Equal(RecipientsOutcome.Updated, (await h.Registry.UpdateRecipientsAsync("t1", idle, ["conn-4"], ["conn-1"])).Outcome);
         h.Clock.Advance(TimeSpan.FromMinutes(9));
         await h.Registry.SweepAllAsync();
-        Assert.Equal(["conn-4"], await h.Registry.GetRecipientsAsync(idle));
+        Assert.Equal(["conn-4"], await h.Registry.GetRecipientsAsync("t1", idle));
         h.Clock.Advance(TimeSpan.FromMinutes(1));
         await h.Registry.SweepAllAsync();
-        Assert.Empty(await h.Registry.GetRecipientsAsync(idle));
+        Assert.Empty(await h.Registry.GetRecipientsAsync("t1", idle));
         Assert.Equal(2, h.Evicted(Registries.ToolRecipients, "ttl"));
     }
 
