@@ -17,6 +17,9 @@ public sealed class GatewayApiOptions
     /// <summary>The longest wait a client may ask for.</summary>
     public TimeSpan MaxWaitTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often a wait looks at its run when no end signal came (one lost while Redis reconnected).</summary>
+    public TimeSpan WaitFallbackPoll { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often an SSE connection polls its session's stream when it has nothing new to send.</summary>
     public TimeSpan SsePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

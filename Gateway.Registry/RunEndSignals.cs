@@ -14,6 +14,15 @@ public sealed class RunEndSignals(IConnectionMultiplexer redis)
     private readonly Dictionary<string, Waiters> waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Task> subscriptions = [];
 
+    /// <summary>Runs someone is waiting for now (each waiter removes its own when done).</summary>
+    public int WaitingRuns
+    {
+        get
+        {
+            lock (gate) return waiting.Count;
+        }
+    }
+
     /// <summary>A task that completes when the run ends (or never, if the message is lost: callers poll too).
     /// Dispose the registration when done waiting.</summary>
     public async Task<Registration> WatchAsync(Shard shard, string runId)

@@ -161,8 +161,10 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     }
 
     /// <summary>Waits until the run is final or <paramref name="timeout"/> passes. Ends are signalled on the
-    /// shard's channel (<see cref="RunEndSignals"/>); a slow poll covers a message lost while Redis reconnects.</summary>
-    public async Task<RunLookup> WaitAsync(string tenant, string runId, TimeSpan timeout, CancellationToken cancellationToken)
+    /// shard's channel (<see cref="RunEndSignals"/>); a slow poll (every <paramref name="fallbackPoll"/>, 1 s by
+    /// default) covers a message lost while Redis reconnects.</summary>
+    public async Task<RunLookup> WaitAsync(string tenant, string runId, TimeSpan timeout, CancellationToken cancellationToken,
+        TimeSpan? fallbackPoll = null)
     {
         if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new RunLookup(LookupOutcome.NotFound);
         using var watch = await ends.WatchAsync(shard, runId);
@@ -174,7 +176,7 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
             if (lookup.Outcome != LookupOutcome.Found || !lookup.Run!.IsLive || deadline.IsCancellationRequested) return lookup;
             try
             {
-                await watch.Ended.WaitAsync(TimeSpan.FromSeconds(1), deadline.Token);
+                await watch.Ended.WaitAsync(fallbackPoll ?? TimeSpan.FromSeconds(1), deadline.Token);
             }
             catch (TimeoutException) { }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }

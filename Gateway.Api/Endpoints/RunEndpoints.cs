@@ -95,7 +95,7 @@ public static class RunEndpoints
             return Problems.Invalid(new() { ["timeoutMs"] = [$"must be between 0 and {max.TotalMilliseconds:F0}."] });
         }
         var timeout = timeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : options.Value.DefaultWaitTimeout;
-        var lookup = await registry.WaitAsync(user.Tenant(), runId, timeout, cancellationToken);
+        var lookup = await registry.WaitAsync(user.Tenant(), runId, timeout, cancellationToken, options.Value.WaitFallbackPoll);
         return lookup.Outcome switch
         {
             LookupOutcome.Found when lookup.Run is { } run =>

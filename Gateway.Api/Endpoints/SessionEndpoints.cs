@@ -40,7 +40,8 @@ public static class SessionEndpoints
 
     private static async Task<Results<ServerSentEventsResult<SessionEventResponse>, ValidationProblem>> StreamEventsAsync(
         string sessionKey, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, string? after, ClaimsPrincipal user,
-        RunRegistry registry, IOptions<GatewayApiOptions> options, ILogger<SessionEventStream> logger, CancellationToken cancellationToken)
+        RunRegistry registry, IOptions<GatewayApiOptions> options, ILogger<SessionEventStream> logger, HttpContext context,
+        CancellationToken cancellationToken)
     {
         if (InvalidSessionKey(sessionKey) is { } problem) return problem;
         var cursor = string.IsNullOrEmpty(lastEventId) ? after : lastEventId;
@@ -51,7 +52,7 @@ public static class SessionEndpoints
         var stream = new SessionEventStream(registry, user.Tenant(), sessionKey, options.Value.SsePollInterval, logger);
         // The first read happens before the response starts, so an unreachable Redis still answers 503.
         var first = await registry.ReadEventsAsync(user.Tenant(), sessionKey, cursor);
-        return TypedResults.ServerSentEvents(stream.ReadAsync(first, cursor, cancellationToken));
+        return TypedResults.ServerSentEvents(stream.ReadAsync(first, cursor, () => context.Response.Body.FlushAsync(cancellationToken), cancellationToken));
     }
 
     private static ValidationProblem? InvalidSessionKey(string sessionKey) => RequestValidation.IsValidKey(sessionKey)

@@ -10,9 +10,12 @@ namespace Gateway.Api.Endpoints;
 /// replica can serve a resumed stream.</summary>
 public sealed class SessionEventStream(RunRegistry registry, string tenant, string sessionKey, TimeSpan pollInterval, ILogger logger)
 {
+    /// <param name="started">Sends the response's headers: called before anything else, so a client knows it is
+    /// connected (and every event from then on reaches it) before the first event exists.</param>
     public async IAsyncEnumerable<SseItem<SessionEventResponse>> ReadAsync(IReadOnlyList<SessionEvent> first, string? cursor,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        Func<Task> started, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await started();
         var batch = first;
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested)

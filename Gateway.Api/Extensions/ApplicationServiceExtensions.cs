@@ -19,8 +19,8 @@ public static class ApplicationServiceExtensions
             .Bind(builder.Configuration.GetSection(GatewayApiOptions.SectionName))
             .Validate(o => o.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Key) && !string.IsNullOrWhiteSpace(k.Tenant)),
                 "Every Gateway:ApiKeys entry needs a Key and a Tenant.")
-            .Validate(o => o.MaxBodyBytes > 0 && o.SsePollInterval > TimeSpan.Zero && o.MaxWaitTimeout >= o.DefaultWaitTimeout,
-                "Gateway:MaxBodyBytes and Gateway:SsePollInterval must be positive, and MaxWaitTimeout at least DefaultWaitTimeout.")
+            .Validate(o => o.MaxBodyBytes > 0 && o.SsePollInterval > TimeSpan.Zero && o.WaitFallbackPoll > TimeSpan.Zero && o.MaxWaitTimeout >= o.DefaultWaitTimeout,
+                "Gateway:MaxBodyBytes, Gateway:SsePollInterval and Gateway:WaitFallbackPoll must be positive, and MaxWaitTimeout at least DefaultWaitTimeout.")
             .ValidateOnStart();
         services.AddRunRegistry(builder.Configuration);
 

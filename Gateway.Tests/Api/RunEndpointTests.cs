@@ -118,22 +118,23 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
     }
 
     [Fact]
-    public async Task Wait_returns_as_soon_as_the_run_ends()
+    public async Task Wait_returns_when_the_runs_end_is_signalled()
     {
-        await using var api = new GatewayApiFactory(redis);
+        // No fallback poll within the wait: only the end signal can end it before its timeout (done: false).
+        await using var api = new GatewayApiFactory(redis, new Dictionary<string, string> { ["Gateway:WaitFallbackPoll"] = "00:05:00" });
         var client = api.ClientFor();
         var run = await client.SpawnAsync("agent:wait2");
         await client.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
+        var signals = api.Services.GetRequiredService<RunEndSignals>();
 
-        var clock = Stopwatch.StartNew();
-        var waiting = client.GetFromJsonAsync<WaitResponse>($"/v1/runs/{run.RunId}/wait?timeoutMs=20000", GatewayApiFactory.Json);
-        await Task.Delay(300);
+        var waiting = client.GetFromJsonAsync<WaitResponse>($"/v1/runs/{run.RunId}/wait?timeoutMs=30000", GatewayApiFactory.Json);
+        await Eventually.TrueAsync(() => signals.WaitingRuns == 1, "the wait is watching the run's end");
         Assert.False(waiting.IsCompleted);
         await client.AcceptedAsync(run.RunId, new { seq = 2, stream = "lifecycle", phase = "end", aborted = true });
         var wait = await waiting;
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"wait took {clock.Elapsed}");
         Assert.Equal((RunStatus.Timeout, true), (wait!.Status, wait.Done));
+        Assert.Equal(0, signals.WaitingRuns);
     }
 
     [Fact]

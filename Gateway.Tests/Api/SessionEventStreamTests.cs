@@ -41,11 +41,11 @@ public sealed class SessionEventStreamTests(RedisServer redis) : IClassFixture<R
         await client.AcceptedAsync(first.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
         var seen = await SseReader.ReadAsync(client, "/v1/sessions/agent:live/events", 1);
 
-        var reading = SseReader.ReadAsync(client, "/v1/sessions/agent:live/events", 2, lastEventId: seen[0].Id);
-        await Task.Delay(200);
+        // Connected (the server has read the log past the cursor and found nothing) before the events exist.
+        await using var stream = await SseReader.OpenAsync(client, "/v1/sessions/agent:live/events", lastEventId: seen[0].Id);
         await client.AcceptedAsync(first.RunId, new { seq = 2, stream = "tool", data = new { name = "ls" } });
         await client.AcceptedAsync(first.RunId, new { seq = 3, stream = "lifecycle", phase = "error", error = "boom" });
-        var live = await reading;
+        var live = await stream.ReadAsync(2);
 
         Assert.Equal(("tool", "ls"), (live[0].Data.GetProperty("kind").GetString(), live[0].Data.GetProperty("data").GetProperty("name").GetString()));
         Assert.Equal(("error", "boom"), (live[1].Data.GetProperty("kind").GetString(), live[1].Data.GetProperty("error").GetString()));
@@ -62,12 +62,8 @@ public sealed class SessionEventStreamTests(RedisServer redis) : IClassFixture<R
         await SseReader.ReadAsync(client, "/v1/sessions/agent:bye/events", 1);
 
         var logs = api.Services.GetRequiredService<FakeLogCollector>();
-        var until = DateTime.UtcNow.AddSeconds(5);
-        while (!logs.GetSnapshot().Any(r => r.Message.Contains("closed by the client after 1 events")) && DateTime.UtcNow < until)
-        {
-            await Task.Delay(50);
-        }
-        Assert.Contains(logs.GetSnapshot(), r => r.Message == "SSE for session agent:bye closed by the client after 1 events");
+        await Eventually.TrueAsync(() => logs.GetSnapshot().Any(r => r.Message == "SSE for session agent:bye closed by the client after 1 events"),
+            "the stream logs that the client closed it", TimeSpan.FromSeconds(5));
     }
 
     [Fact]

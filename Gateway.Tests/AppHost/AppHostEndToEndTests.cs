@@ -64,16 +64,13 @@ public sealed class AppHostEndToEndTests
             var snapshot = await CommandAsync(app, "registry-snapshot");
             Assert.Equal(Runs, Entries(snapshot, "runs"));
 
-            // Past the archive (2 s): the runs go, with their session logs (cascade), and leave tombstones.
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
-            var swept = await CommandAsync(app, "sweep-now");
-            Assert.Equal(Runs, Evicted(swept, "runs", "ttl"));
-            Assert.Equal(Runs, Evicted(swept, "event_streams", "cascade"));
+            // Once the archive (2 s) has passed, a sweep removes the runs, with their session logs (cascade), and
+            // leaves tombstones; once their retention (2 s) has passed too, nothing is left but the sweeper's leases.
+            var swept = new Dictionary<(string Registry, string Reason), long>();
+            await SweepNowUntilAsync(app, swept, ("runs", "ttl"), Runs);
+            Assert.Equal(Runs, swept[("event_streams", "cascade")]);
             foreach (var runId in runIds) Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync($"/v1/runs/{runId}")).StatusCode);
-
-            // Past the tombstones' retention (2 s): nothing is left but the sweeper's own leases.
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
-            Assert.Equal(Runs, Evicted(await CommandAsync(app, "sweep-now"), "tombstones", "ttl"));
+            await SweepNowUntilAsync(app, swept, ("tombstones", "ttl"), Runs);
             snapshot = await CommandAsync(app, "registry-snapshot");
             Assert.All(snapshot.GetProperty("registries").EnumerateArray(), r => Assert.Equal(0, r.GetProperty("entries").GetInt64()));
             var redis = await ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis"))!);
@@ -84,7 +81,7 @@ public sealed class AppHostEndToEndTests
             }
         }
 
-        var left = await Eventually.WhereAsync(() => processes.Where(Processes.IsRunning).ToList(), TimeSpan.FromSeconds(30));
+        var left = await Eventually.EmptyAsync(() => processes.Where(Processes.IsRunning).ToList(), TimeSpan.FromSeconds(30));
         Assert.True(left.Count == 0, "still running: " + string.Join("; ", left.Select(p => $"{p} {Processes.CommandLine(p)}")));
     }
 
@@ -119,7 +116,17 @@ public sealed class AppHostEndToEndTests
     private static long Entries(JsonElement snapshot, string registry) => snapshot.GetProperty("registries").EnumerateArray()
         .Single(r => r.GetProperty("name").GetString() == registry).GetProperty("entries").GetInt64();
 
-    private static long Evicted(JsonElement sweep, string registry, string reason) => sweep.GetProperty("evictions").EnumerateArray()
-        .Where(e => e.GetProperty("registry").GetString() == registry && e.GetProperty("reason").GetString() == reason)
-        .Sum(e => e.GetProperty("count").GetInt64());
+    /// <summary>Runs the "Sweep now" command until it has evicted <paramref name="count"/> entries of a registry for a
+    /// reason, adding what every pass evicted to <paramref name="swept"/>.</summary>
+    private static Task SweepNowUntilAsync(DistributedApplication app, Dictionary<(string Registry, string Reason), long> swept,
+        (string Registry, string Reason) what, long count) =>
+        Eventually.TrueAsync(async () =>
+        {
+            foreach (var e in (await CommandAsync(app, "sweep-now")).GetProperty("evictions").EnumerateArray())
+            {
+                var key = (e.GetProperty("registry").GetString()!, e.GetProperty("reason").GetString()!);
+                swept[key] = swept.GetValueOrDefault(key) + e.GetProperty("count").GetInt64();
+            }
+            return swept.GetValueOrDefault(what) >= count;
+        }, $"sweep-now evicts {count} {what.Registry} ({what.Reason})", poll: TimeSpan.FromMilliseconds(250));
 }

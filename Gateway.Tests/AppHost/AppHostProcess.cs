@@ -51,15 +51,21 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// <summary>The first line that matches, once the AppHost printed it.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
     {
-        var waited = Stopwatch.StartNew();
-        while (waited.Elapsed < timeout)
+        string? line = null;
+        try
         {
-            if (output.FirstOrDefault(match) is { } line) return line;
-            if (process.HasExited) Assert.Fail($"The AppHost exited with {process.ExitCode} before it printed {what}:\n{Dump()}");
-            await Task.Delay(100);
+            await Eventually.TrueAsync(() =>
+            {
+                if ((line = output.FirstOrDefault(match)) is not null) return true;
+                if (process.HasExited) Assert.Fail($"The AppHost exited with {process.ExitCode} before it printed {what}.");
+                return false;
+            }, $"the AppHost prints {what}", timeout, TimeSpan.FromMilliseconds(100));
         }
-        Assert.Fail($"The AppHost printed no line with {what} within {timeout.TotalSeconds} s:\n{Dump()}");
-        return "";
+        catch (Xunit.Sdk.FailException failed)
+        {
+            Assert.Fail($"{failed.Message}\n{Dump()}");
+        }
+        return line!;
     }
 
     /// <summary>The process of a service, below the AppHost (DCP starts it with `dotnet run`).</summary>

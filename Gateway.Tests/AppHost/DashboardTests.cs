@@ -19,6 +19,7 @@ public sealed class DashboardTests
     private const string Chromium = "/usr/bin/chromium";
     private const int LiveRuns = 7;
 
+    private static readonly Regex RowTime = new(@"^\d{1,2}:\d{2}:\d{2}\s*[AP]M$");
     private static readonly Regex NonZeroEntries = new(@"\d{1,2}:\d{2}:\d{2}\s*[AP]M\s+[1-9]\d*\s");
 
     [Fact]
@@ -49,9 +50,18 @@ public sealed class DashboardTests
                 await Eventually.TrueAsync(async () =>
                 {
                     await page.GotoAsync(metrics.ToString());
-                    await page.WaitForTimeoutAsync(2000);
+                    try
+                    {
+                        // a row of the table: its time, then the value
+                        await page.GetByText(RowTime).First.WaitForAsync(new() { Timeout = 10_000 });
+                    }
+                    catch (TimeoutException)
+                    {
+                        return false; // no value exported yet (or the page failed to load): open it again
+                    }
                     return NonZeroEntries.IsMatch(await page.InnerTextAsync("body"));
-                }, TimeSpan.FromSeconds(90), "the dashboard's table of gateway.registry.entries for gateway-sweeper shows a non-zero value");
+                }, "the dashboard's table of gateway.registry.entries for gateway-sweeper shows a non-zero value",
+                    TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1));
                 Assert.Contains("Entries per registry", await page.InnerTextAsync("body"));
             }
             finally
@@ -67,7 +77,7 @@ public sealed class DashboardTests
         // non-interactive shell's background job inherits SIGINT ignored).
         apphost.Signal(15);
         Assert.Equal(0, await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        var left = await Eventually.WhereAsync(() => processes.Where(Processes.IsRunning).ToList(), TimeSpan.FromSeconds(30));
+        var left = await Eventually.EmptyAsync(() => processes.Where(Processes.IsRunning).ToList(), TimeSpan.FromSeconds(30));
         Assert.True(left.Count == 0, "still running: " + string.Join("; ", left.Select(p => $"{p} {Processes.CommandLine(p)}")));
     }
 
@@ -88,14 +98,14 @@ public sealed class DashboardTests
     {
         // The API process's own URL (behind the orchestrator's proxy), from the environment DCP gave it.
         int? pid = null;
-        await Eventually.TrueAsync(() => Task.FromResult((pid = TryServicePid(apphost)) is not null), TimeSpan.FromSeconds(60), "gateway-api is started");
+        await Eventually.TrueAsync(() => (pid = TryServicePid(apphost)) is not null, "gateway-api is started", TimeSpan.FromSeconds(60));
         var url = Processes.EnvironmentOf(pid!.Value)["ASPNETCORE_URLS"].Split(';')[0];
         var http = new HttpClient { BaseAddress = new Uri(url.Replace("localhost", "127.0.0.1")) };
         await Eventually.TrueAsync(async () =>
         {
             try { return (await http.GetAsync("/health")).IsSuccessStatusCode; }
             catch (HttpRequestException) { return false; }
-        }, TimeSpan.FromSeconds(60), "gateway-api is healthy");
+        }, "gateway-api is healthy", TimeSpan.FromSeconds(60));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestAppHost.ApiKey);
         return http;
     }

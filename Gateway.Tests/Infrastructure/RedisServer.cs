@@ -52,22 +52,20 @@ public sealed class RedisServer : IAsyncLifetime
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < until)
+        await Eventually.TrueAsync(async () =>
         {
             if (process.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {Port}.");
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, Port);
-                return;
+                return true;
             }
             catch (SocketException)
             {
-                await Task.Delay(20);
+                return false;
             }
-        }
-        throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s.");
+        }, $"redis-server listens on port {Port}", TimeSpan.FromSeconds(10));
     }
 
     public async Task StopAsync()

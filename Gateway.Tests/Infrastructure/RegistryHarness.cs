@@ -46,9 +46,7 @@ public sealed class RegistryHarness : IAsyncDisposable
     public IDatabase Db => connection.GetDatabase();
 
     /// <summary>Sum of the eviction counter for a registry (and reason, if given).</summary>
-    public long Evicted(string registry, string? reason = null) => Evictions.GetMeasurementSnapshot()
-        .Where(m => (string?)m.Tags["gateway.registry"] == registry && (reason is null || (string?)m.Tags["gateway.eviction.reason"] == reason))
-        .Sum(m => m.Value);
+    public long Evicted(string registry, string? reason = null) => Evictions.Evicted(registry, reason);
 
     public async Task<string> SpawnAsync(string session = "agent:main", SpawnMode mode = SpawnMode.Run, int timeoutSeconds = 0,
         string tenant = "t1", string? idempotencyKey = null, CleanupMode cleanup = CleanupMode.Keep)

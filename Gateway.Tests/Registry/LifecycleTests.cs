@@ -133,8 +133,13 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
         var shard = Shard.ForSession("t1", "agent:main", h.Options.Shards);
         using var endedWatch = await ends.WatchAsync(shard, ended);
         var idleWatches = await Task.WhenAll(idle.Select(id => ends.WatchAsync(shard, id)));
-        var messages = 0;
-        await h.Db.Multiplexer.GetSubscriber().SubscribeAsync(RunEndSignals.Channel(shard), (_, _) => Interlocked.Increment(ref messages));
+        var (messages, marked) = (0, false);
+        var subscriber = h.Db.Multiplexer.GetSubscriber();
+        await subscriber.SubscribeAsync(RunEndSignals.Channel(shard), (_, message) =>
+        {
+            if (message == "marker") marked = true;
+            else Interlocked.Increment(ref messages);
+        });
 
         await h.Registry.AppendEventAsync("t1", ended, new RunEvent("start", 1));
         Assert.False(endedWatch.Ended.IsCompleted);
@@ -146,7 +151,10 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
         h.Clock.Advance(h.Options.ContextIdleTimeout + TimeSpan.FromSeconds(1));
         await h.Registry.SweepShardAsync(shard.Number);
         await Task.WhenAll(idleWatches.Select(w => w.Ended)).WaitAsync(TimeSpan.FromSeconds(5));
-        await Task.Delay(100);
+        // Messages on a channel arrive in the order Redis published them: once a marker published after the
+        // sweep has come, every message of the scripts before it has too.
+        await subscriber.PublishAsync(RunEndSignals.Channel(shard), "marker");
+        await Eventually.TrueAsync(() => Volatile.Read(ref marked), "the marker published after the sweep");
         Assert.Equal(2, messages);
         foreach (var w in idleWatches) w.Dispose();
     }

@@ -63,15 +63,8 @@ public sealed class SweeperHost(RedisServer redis, FakeTimeProvider clock, param
 
     public static Task TickAsync(FakeTimeProvider clock, params SweeperHost[] hosts) => TickAsync(clock, Interval, hosts);
 
-    public static async Task WaitAsync(Func<bool> condition, string what, int seconds = 30)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"Waited {seconds} s for {what}.");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitAsync(Func<bool> condition, string what) =>
+        Eventually.TrueAsync(condition, what, poll: TimeSpan.FromMilliseconds(10));
 
     /// <summary>The holder of every shard lease in Redis (null = free), by shard.</summary>
     public static async Task<string?[]> LeaseHoldersAsync(RedisServer redis, int shards = 16)

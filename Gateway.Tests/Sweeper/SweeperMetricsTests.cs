@@ -36,16 +36,16 @@ public sealed class SweeperMetricsTests(RedisServer redis) : IClassFixture<Redis
         Assert.Equal(8, Gauge(entries, Registries.Runs));
         Assert.Equal(2, Gauge(entries, Registries.Tombstones));
         Assert.Equal(30, LatestLag(lag));
-        Assert.Equal(2, Evicted(evictions, Registries.Runs, "ttl"));
+        Assert.Equal(2, evictions.Evicted(Registries.Runs, "ttl"));
 
         for (var pass = 0; pass < 4; pass++) await SweeperHost.TickAsync(h.Clock, host);
         Assert.Equal(0, Gauge(entries, Registries.Runs));
         Assert.Equal(10, Gauge(entries, Registries.Tombstones));
         // The session's event stream went with its last run.
         Assert.Equal(0, Gauge(entries, Registries.EventStreams));
-        Assert.Equal(1, Evicted(evictions, Registries.EventStreams, "cascade"));
+        Assert.Equal(1, evictions.Evicted(Registries.EventStreams, "cascade"));
         Assert.Equal(0, LatestLag(lag));
-        Assert.Equal(10, Evicted(evictions, Registries.Runs, "ttl"));
+        Assert.Equal(10, evictions.Evicted(Registries.Runs, "ttl"));
         Assert.All(evictions.GetMeasurementSnapshot(), m =>
         {
             Assert.Contains((string)m.Tags["gateway.registry"]!, Registries.All);
@@ -78,8 +78,4 @@ public sealed class SweeperMetricsTests(RedisServer redis) : IClassFixture<Redis
         Assert.Empty(measurement.Tags);
         return measurement.Value;
     }
-
-    private static long Evicted(MetricCollector<long> evictions, string registry, string reason) => evictions.GetMeasurementSnapshot()
-        .Where(m => (string)m.Tags["gateway.registry"]! == registry && (string)m.Tags["gateway.eviction.reason"]! == reason)
-        .Sum(m => m.Value);
 }

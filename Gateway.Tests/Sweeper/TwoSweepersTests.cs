@@ -32,8 +32,8 @@ public sealed class TwoSweepersTests(RedisServer redis) : IClassFixture<RedisSer
         }
         await AssertOneHolderPerShardAsync(a, b);
 
-        var byA = Totals(evictedByA);
-        var byB = Totals(evictedByB);
+        var byA = evictedByA.Tally();
+        var byB = evictedByB.Tally();
         Assert.True(byA.Values.Sum() > 0 && byB.Values.Sum() > 0, "both sweepers evicted entries of their own shards");
         var sum = byA.Keys.Union(byB.Keys).ToDictionary(k => k, k => byA.GetValueOrDefault(k) + byB.GetValueOrDefault(k));
         Assert.Equal(expected.OrderBy(e => e.Key), sum.OrderBy(e => e.Key));
@@ -59,7 +59,7 @@ public sealed class TwoSweepersTests(RedisServer redis) : IClassFixture<RedisSer
         await SweeperHost.TickAsync(h.Clock, b);
         Assert.All((await h.Registry.SnapshotAsync()).Registries, r => Assert.Equal(0, r.Entries));
         // Every run, in A's former shards too, was removed by B.
-        Assert.Equal(100, Totals(evictedByB)[(Registries.Runs, "ttl")]);
+        Assert.Equal(100, evictedByB.Tally()[(Registries.Runs, "ttl")]);
     }
 
     /// <summary>What one sweeper alone evicts for the workload (SweepAllAsync at the same relative time), by
@@ -69,16 +69,12 @@ public sealed class TwoSweepersTests(RedisServer redis) : IClassFixture<RedisSer
         await Workload.WriteAsync(h.Registry, Sessions);
         h.Evictions.Clear();
         await h.DrainAsync();
-        var expected = Totals(h.Evictions);
+        var expected = h.Evictions.Tally();
         h.Evictions.Clear();
         Assert.Equal(Sessions, expected[(Registries.Runs, "ttl")]);
         Assert.Equal(0, await redis.KeyCountAsync());
         return expected;
     }
-
-    private static Dictionary<(string, string), long> Totals(MetricCollector<long> evictions) => evictions.GetMeasurementSnapshot()
-        .GroupBy(m => ((string)m.Tags["gateway.registry"]!, (string)m.Tags["gateway.eviction.reason"]!))
-        .ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
 
     /// <summary>Between passes: no shard is held by both, and each one's view matches the lease keys in Redis.</summary>
     private async Task AssertOneHolderPerShardAsync(SweeperHost a, SweeperHost b)
@@ -89,14 +85,11 @@ public sealed class TwoSweepersTests(RedisServer redis) : IClassFixture<RedisSer
         Assert.Equal(b.Leases.Held, Enumerable.Range(0, 16).Where(s => holders[s] == b.Leases.InstanceId));
     }
 
-    private static async Task TickUntilAsync(RegistryHarness h, Func<bool> condition, string what, params SweeperHost[] hosts)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
+    private static Task TickUntilAsync(RegistryHarness h, Func<bool> condition, string what, params SweeperHost[] hosts) =>
+        Eventually.TrueAsync(async () =>
         {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"Waited 30 s for {what}.");
+            if (condition()) return true;
             await SweeperHost.TickAsync(h.Clock, hosts);
-            await Task.Delay(50);
-        }
-    }
+            return condition();
+        }, what);
 }
