@@ -21,7 +21,7 @@ public static class Registries
 
     /// <summary>The deadline indexes (sorted sets <c>gw:{NN}:idx:name</c>) behind the registries: the one statement of
     /// the list, generated into the scripts as <c>INDEXES</c> (snapshot.lua reports them in this order).</summary>
-    internal static readonly IReadOnlyList<string> Indexes = ["perr", "live", "done", "abrt", "rcp", "ddp", "ses", "gone"];
+    public static readonly IReadOnlyList<string> Indexes = ["perr", "live", "done", "abrt", "rcp", "ddp", "ses", "gone"];
 
     internal static readonly IReadOnlyDictionary<string, string[]> IndexesOf = new Dictionary<string, string[]>
     {

@@ -15,7 +15,7 @@ public sealed class RetentionPolicy
     /// one statement of the order: the values are sent in it, and RegistryScripts generates the Lua list of
     /// names (<c>POLICY_FIELDS</c>) from it. Durations in ms; caps per shard.
     /// </summary>
-    internal static readonly IReadOnlyList<(string Name, Func<RegistryOptions, long> Of)> Fields =
+    public static readonly IReadOnlyList<(string Name, Func<RegistryOptions, long> Of)> Fields =
     [
         ("run_archive", o => Ms(o.RunArchiveAfterEnd)),
         ("session_archive", o => Ms(o.SessionRunArchiveAfterCleanup)),

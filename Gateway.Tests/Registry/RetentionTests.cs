@@ -3,7 +3,10 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Registry;
 
-/// <summary>Each retention rule of the Registry options, including the seed's three leaks, reproduced by name.</summary>
+/// <summary>
+/// Each retention rule of the Registry options, including the seed's three leaks, reproduced by name. Times come
+/// from the options (ShardAndPolicyTests pins the defaults the names give), a tick either side of each deadline.
+/// </summary>
 public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
@@ -16,7 +19,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         var id = await h.SpawnAsync(mode: SpawnMode.Session);
         await Events(h, id, "start", "assistant", "end");
 
-        h.Clock.Advance(TimeSpan.FromMinutes(5) - Tick);
+        h.Clock.Advance(h.Options.SessionRunArchiveAfterCleanup - Tick);
         await h.Registry.SweepAllAsync();
         Assert.Equal(RunStatus.Ok, (await h.RunAsync(id)).Status);
 
@@ -34,7 +37,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         var id = await h.SpawnAsync();
         await Events(h, id, "start", "assistant");
 
-        h.Clock.Advance(TimeSpan.FromMinutes(30) - Tick);
+        h.Clock.Advance(h.Options.ContextIdleTimeout - Tick);
         await h.Registry.SweepAllAsync();
         Assert.Equal(RunStatus.Running, (await h.RunAsync(id)).Status);
 
@@ -57,7 +60,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await Events(h, id, "start");
         await h.Registry.AppendEventAsync("t1", id, new RunEvent("error", 2, "model overloaded"));
 
-        h.Clock.Advance(TimeSpan.FromSeconds(15) - Tick);
+        h.Clock.Advance(h.Options.PendingErrorGrace - Tick);
         await h.Registry.SweepAllAsync();
         Assert.True((await h.RunAsync(id)).ErrorPending);
 
@@ -78,15 +81,17 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await Events(h, id, "start");
         var first = h.Clock.GetUtcNow();
         long seq = 2;
-        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(5); elapsed += TimeSpan.FromSeconds(10))
+        // an error every half grace: the grace alone would never end it
+        var every = h.Options.PendingErrorGrace / 2;
+        for (var elapsed = TimeSpan.Zero; elapsed < h.Options.PendingErrorMax; elapsed += every)
         {
             Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", id, new RunEvent("error", seq++, "retrying"))).Outcome);
-            h.Clock.Advance(TimeSpan.FromSeconds(10));
+            h.Clock.Advance(every);
             await h.Registry.SweepAllAsync();
         }
         var run = await h.RunAsync(id);
         Assert.Equal(RunStatus.Error, run.Status);
-        Assert.Equal(first + TimeSpan.FromMinutes(5), run.EndedAt);
+        Assert.Equal(first + h.Options.PendingErrorMax, run.EndedAt);
     }
 
     [Theory]
@@ -98,7 +103,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await using var h = await RegistryHarness.CreateAsync(redis);
         var id = await h.SpawnAsync();
         await Events(h, id, "start", "error", next);
-        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        h.Clock.Advance(h.Options.PendingErrorGrace + Tick);
         await h.Registry.SweepAllAsync();
         var run = await h.RunAsync(id);
         Assert.Equal(expected, run.Status);
@@ -115,7 +120,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await Events(h, id, "start");
         for (var seq = 2; seq < 12; seq++)
         {
-            h.Clock.Advance(TimeSpan.FromMinutes(29));
+            h.Clock.Advance(h.Options.ContextIdleTimeout - Tick);
             await h.Registry.SweepAllAsync();
             Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", seq))).Outcome);
         }
@@ -148,15 +153,17 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await using var h = await RegistryHarness.CreateAsync(redis);
         var id = await h.SpawnAsync();
         await Events(h, id, "start");
-        for (var seq = 2; h.Clock.GetUtcNow() < (await h.RunAsync(id)).CreatedAt + TimeSpan.FromHours(24); seq++)
+        // active all along (an event within every idle timeout), yet no run outlives the max lifetime
+        var created = (await h.RunAsync(id)).CreatedAt;
+        for (var seq = 2; h.Clock.GetUtcNow() < created + h.Options.MaxRunLifetime; seq++)
         {
-            h.Clock.Advance(TimeSpan.FromMinutes(25));
+            h.Clock.Advance(h.Options.ContextIdleTimeout - Tick);
             await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", seq));
         }
         await h.Registry.SweepAllAsync();
         var run = await h.RunAsync(id);
         Assert.Equal("run-timeout", run.EndedReason);
-        Assert.Equal(run.CreatedAt + TimeSpan.FromHours(24), run.EndedAt);
+        Assert.Equal(created + h.Options.MaxRunLifetime, run.EndedAt);
     }
 
     [Fact]
@@ -179,7 +186,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await using var h = await RegistryHarness.CreateAsync(redis);
         var id = await h.SpawnAsync(mode: SpawnMode.Run);
         await Events(h, id, "start", "end");
-        h.Clock.Advance(TimeSpan.FromMinutes(60) - Tick);
+        h.Clock.Advance(h.Options.RunArchiveAfterEnd - Tick);
         await h.Registry.SweepAllAsync();
         Assert.Equal(LookupOutcome.Found, (await h.Registry.GetRunAsync("t1", id)).Outcome);
         h.Clock.Advance(Tick);
@@ -195,15 +202,37 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await using var h = await RegistryHarness.CreateAsync(redis);
         var id = await h.SpawnAsync(cleanup: CleanupMode.Delete);
         await Events(h, id, "start", "end");
-        h.Clock.Advance(TimeSpan.FromMinutes(5));
+        h.Clock.Advance(h.Options.SessionRunArchiveAfterCleanup - Tick);
+        await h.Registry.SweepAllAsync();
+        Assert.Equal(LookupOutcome.Found, (await h.Registry.GetRunAsync("t1", id)).Outcome);
+        h.Clock.Advance(Tick);
         await h.Registry.SweepAllAsync();
         Assert.Equal(LookupOutcome.Gone, (await h.Registry.GetRunAsync("t1", id)).Outcome);
     }
 
     [Fact]
-    public async Task Aborted_runs_are_remembered_1_hour_and_late_events_are_refused()
+    public async Task An_abort_marker_is_kept_for_its_retention_while_the_aborted_run_stays_longer()
     {
-        await using var h = await RegistryHarness.CreateAsync(redis);
+        // The marker's own retention, shorter here than the run's archive, so the rule shows apart from the cascade.
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { AbortedRetention = TimeSpan.FromMinutes(10) });
+        var id = await h.SpawnAsync();
+        Assert.Equal(AbortOutcome.Aborted, (await h.Registry.AbortRunAsync("t1", id)).Outcome);
+
+        h.Clock.Advance(h.Options.AbortedRetention - Tick);
+        await h.Registry.SweepAllAsync();
+        Assert.Equal(1, (await h.Registry.SnapshotAsync())[Registries.AbortedRuns].Entries);
+        h.Clock.Advance(Tick);
+        await h.Registry.SweepAllAsync();
+        Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.AbortedRuns].Entries);
+        Assert.Equal(1, h.Evicted(Registries.AbortedRuns, "ttl"));
+        Assert.Equal(RunStatus.Aborted, (await h.RunAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task An_aborted_run_takes_its_abort_marker_with_it_and_late_events_are_refused()
+    {
+        // The run's archive, shorter here than the marker's retention: the marker goes with the run (cascade).
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { AbortedRetention = TimeSpan.FromHours(2) });
         var id = await h.SpawnAsync();
         await Events(h, id, "start");
         Assert.Equal(AbortOutcome.Aborted, (await h.Registry.AbortRunAsync("t1", id)).Outcome);
@@ -212,8 +241,8 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(EventOutcome.Finished, late.Outcome);
         Assert.Equal(RunStatus.Aborted, late.Status);
         Assert.Equal(1, (await h.Registry.SnapshotAsync())[Registries.AbortedRuns].Entries);
-        // the run-mode run (60 min) takes its abort marker with it: nothing belongs to a removed run
-        h.Clock.Advance(TimeSpan.FromMinutes(60));
+        // the run-mode run takes its abort marker with it: nothing belongs to a removed run
+        h.Clock.Advance(h.Options.RunArchiveAfterEnd);
         await h.Registry.SweepAllAsync();
         Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.AbortedRuns].Entries);
         Assert.Equal(1, h.Evicted(Registries.AbortedRuns, "cascade"));
@@ -243,17 +272,21 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await h.Registry.UpdateRecipientsAsync("t1", final, ["conn-2", "conn-3"], []);
         await Events(h, final, "start", "end");
 
-        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        h.Clock.Advance(h.Options.RecipientsAfterFinal - Tick);
+        await h.Registry.SweepAllAsync();
+        Assert.Equal(["conn-2", "conn-3"], await h.Registry.GetRecipientsAsync("t1", final));
+        h.Clock.Advance(Tick);
         await h.Registry.SweepAllAsync();
         Assert.Empty(await h.Registry.GetRecipientsAsync("t1", final));
         Assert.Equal(["conn-1"], await h.Registry.GetRecipientsAsync("t1", idle));
 
-        h.Clock.Advance(TimeSpan.FromMinutes(9));
+        // an update renews the idle deadline
+        h.Clock.Advance(h.Options.RecipientsIdle - h.Options.RecipientsAfterFinal - Tick);
         Assert.Equal(RecipientsOutcome.Updated, (await h.Registry.UpdateRecipientsAsync("t1", idle, ["conn-4"], ["conn-1"])).Outcome);
-        h.Clock.Advance(TimeSpan.FromMinutes(9));
+        h.Clock.Advance(h.Options.RecipientsIdle - Tick);
         await h.Registry.SweepAllAsync();
         Assert.Equal(["conn-4"], await h.Registry.GetRecipientsAsync("t1", idle));
-        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        h.Clock.Advance(Tick);
         await h.Registry.SweepAllAsync();
         Assert.Empty(await h.Registry.GetRecipientsAsync("t1", idle));
         Assert.Equal(2, h.Evicted(Registries.ToolRecipients, "ttl"));
@@ -270,7 +303,9 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.NotEqual(first, await h.SpawnAsync(tenant: "t2", idempotencyKey: "k1"));
         Assert.NotEqual(first, await h.SpawnAsync(session: "other", idempotencyKey: "k1"));
 
-        h.Clock.Advance(TimeSpan.FromMinutes(5));
+        h.Clock.Advance(h.Options.DedupeRetention - Tick);
+        Assert.Equal(first, (await h.Registry.SpawnAsync(new SpawnRequest("t1", "agent:main", "task", IdempotencyKey: "k1"))).RunId);
+        h.Clock.Advance(Tick);
         var later = await h.Registry.SpawnAsync(new SpawnRequest("t1", "agent:main", "task", IdempotencyKey: "k1"));
         Assert.Equal(SpawnOutcome.Created, later.Outcome);
         Assert.NotEqual(first, later.RunId);
@@ -309,19 +344,20 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         await using var h = await RegistryHarness.CreateAsync(redis);
         var first = await h.SpawnAsync("s", SpawnMode.Session);
         await Events(h, first, "start", "assistant", "end");
-        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        var gap = h.Options.SessionRunArchiveAfterCleanup / 5;
+        h.Clock.Advance(gap);
         var second = await h.SpawnAsync("s", SpawnMode.Session);
         await Events(h, second, "start", "end");
 
-        // 5 min after the first run's end it is archived; the stream still holds both runs' events
-        h.Clock.Advance(TimeSpan.FromMinutes(4));
+        // once the first run is archived, the log still holds both runs' events
+        h.Clock.Advance(h.Options.SessionRunArchiveAfterCleanup - gap);
         await h.Registry.SweepAllAsync();
         Assert.Equal(LookupOutcome.Gone, (await h.Registry.GetRunAsync("t1", first)).Outcome);
         var events = await h.Registry.ReadEventsAsync("t1", "s", null);
         Assert.Equal([first, first, first, first, second, second, second], events.Select(e => e.RunId));
         Assert.Equal(1, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
 
-        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        h.Clock.Advance(gap);
         await h.Registry.SweepAllAsync();
         Assert.Empty(await h.Registry.ReadEventsAsync("t1", "s", null));
         Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);

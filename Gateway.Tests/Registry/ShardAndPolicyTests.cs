@@ -7,11 +7,61 @@ namespace Gateway.Tests.Registry;
 public sealed class ShardAndPolicyTests
 {
     [Property]
-    public bool A_session_always_maps_to_the_same_shard_in_range(NonEmptyString tenant, NonEmptyString session, PositiveInt shards)
+    public bool A_session_maps_to_a_shard_in_range(NonEmptyString tenant, NonEmptyString session, PositiveInt shards)
     {
         var count = shards.Get % 256 + 1;
         var shard = Shard.ForSession(tenant.Get, session.Get, count);
-        return shard.Number >= 0 && shard.Number < count && shard == Shard.ForSession(tenant.Get, session.Get, count);
+        return shard.Number >= 0 && shard.Number < count;
+    }
+
+    [Theory]
+    [InlineData("t1", "agent:main", 16, 15)]
+    [InlineData("dev", "session-1", 16, 9)]
+    [InlineData("tenant-a", "agent:sse", 16, 10)]
+    [InlineData("bench", "b1a2b3-000042", 16, 0)]
+    [InlineData("t2", "ü-unicode", 16, 13)]
+    [InlineData("t2", "ü-unicode", 256, 253)]
+    public void A_sessions_shard_is_the_same_in_every_process_and_version(string tenant, string session, int shards, int expected)
+    {
+        // FNV-1a of "tenant/session" (UTF-8), modulo the shards: a different function would strand every session's
+        // data in its old shard. The values were computed independently of Shard.cs.
+        Assert.Equal(expected, Shard.ForSession(tenant, session, shards).Number);
+    }
+
+    [Fact]
+    public void The_default_retention_is_the_seeds()
+    {
+        // The rules the seed report and OpenClaw's follow-ups ask for; RetentionTests reads them from the options.
+        var o = new RegistryOptions();
+        Assert.Equal(TimeSpan.FromMinutes(60), o.RunArchiveAfterEnd);
+        Assert.Equal(TimeSpan.FromMinutes(5), o.SessionRunArchiveAfterCleanup);
+        Assert.Equal(TimeSpan.FromMinutes(30), o.ContextIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(15), o.PendingErrorGrace);
+        Assert.Equal(TimeSpan.FromMinutes(5), o.PendingErrorMax);
+        Assert.Equal(TimeSpan.FromHours(1), o.AbortedRetention);
+        Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30)), (o.RecipientsIdle, o.RecipientsAfterFinal));
+        Assert.Equal(TimeSpan.FromMinutes(5), o.DedupeRetention);
+        Assert.Equal(TimeSpan.FromHours(24), o.MaxRunLifetime);
+        Assert.Equal(TimeSpan.FromHours(1), o.TombstoneRetention);
+        Assert.Equal(1000, o.EventStreamMaxLength);
+        Assert.Equal((1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1000),
+            (o.MaxEntries.Runs, o.MaxEntries.DedupeKeys, o.MaxEntries.EventStreams, o.MaxEntries.Tombstones, o.MaxEntries.AbortedRuns, o.MaxEntries.RecipientsPerRun));
+    }
+
+    [Fact]
+    public void The_scripts_take_the_policy_fields_and_the_indexes_from_csharp_alone()
+    {
+        var names = RetentionPolicy.Fields.Select(f => f.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        var header = RegistryScripts.GeneratedHeader();
+        Assert.Contains($"local POLICY_FIELDS = {{ {string.Join(", ", names.Select(n => $"'{n}'"))} }}", header);
+        Assert.Contains($"local INDEXES = {{ {string.Join(", ", Registries.Indexes.Select(i => $"'{i}'"))} }}", header);
+        // no second, hand-written list in Lua
+        using var stream = typeof(RegistryScripts).Assembly.GetManifestResourceStream("Gateway.Registry.Scripts.prelude.lua")!;
+        var prelude = new StreamReader(stream).ReadToEnd();
+        Assert.DoesNotContain("'run_archive'", prelude);
+        Assert.DoesNotContain("local INDEXES", prelude);
+        Assert.DoesNotContain("local POLICY_FIELDS", prelude);
     }
 
     [Property]
