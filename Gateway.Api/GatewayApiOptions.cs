@@ -20,7 +20,7 @@ public sealed class GatewayApiOptions
     /// <summary>How often a wait looks at its run when no end signal came (one lost while Redis reconnected).</summary>
     public TimeSpan WaitFallbackPoll { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often an SSE connection polls its session's stream when it has nothing new to send.</summary>
+    /// <summary>How often an SSE connection polls its session's log when it has nothing new to send.</summary>
     public TimeSpan SsePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The Retry-After a client is given when Redis is unreachable or admission control refuses.</summary>

@@ -9,11 +9,11 @@ public static class Registries
     public const string AbortedRuns = "aborted_runs";
     public const string ToolRecipients = "tool_recipients";
     public const string DedupeKeys = "dedupe_keys";
-    public const string EventStreams = "event_streams";
+    public const string SessionLogs = "session_logs";
     public const string Tombstones = "tombstones";
 
     public static readonly IReadOnlyList<string> All =
-        [Runs, RunContexts, PendingErrors, AbortedRuns, ToolRecipients, DedupeKeys, EventStreams, Tombstones];
+        [Runs, RunContexts, PendingErrors, AbortedRuns, ToolRecipients, DedupeKeys, SessionLogs, Tombstones];
 
     /// <summary>Eviction reasons: past its deadline, pushed out at a cap, removed with its owner, or a live
     /// run finalized because its end never came.</summary>
@@ -31,7 +31,7 @@ public static class Registries
         [AbortedRuns] = ["abrt"],
         [ToolRecipients] = ["rcp"],
         [DedupeKeys] = ["ddp"],
-        [EventStreams] = ["ses"],
+        [SessionLogs] = ["ses"],
         [Tombstones] = ["gone"],
     };
 }

@@ -44,7 +44,7 @@ public sealed class RegistryOptions
     public int SweepBatchSize { get; set; } = 1000;
 
     /// <summary>Most entries kept in one session's event log; the oldest go first.</summary>
-    public int EventStreamMaxLength { get; set; } = 1000;
+    public int SessionLogMaxLength { get; set; } = 1000;
 
     public RegistryCaps MaxEntries { get; set; } = new();
 
@@ -61,7 +61,7 @@ public sealed class RegistryCaps
 {
     public int Runs { get; set; } = 1_000_000;
     public int DedupeKeys { get; set; } = 1_000_000;
-    public int EventStreams { get; set; } = 1_000_000;
+    public int SessionLogs { get; set; } = 1_000_000;
     public int Tombstones { get; set; } = 1_000_000;
     public int AbortedRuns { get; set; } = 1_000_000;
     public int RecipientsPerRun { get; set; } = 1_000;

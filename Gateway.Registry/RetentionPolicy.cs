@@ -28,10 +28,10 @@ public sealed class RetentionPolicy
         ("dedupe", o => Ms(o.DedupeRetention)),
         ("tombstone", o => Ms(o.TombstoneRetention)),
         ("slack", o => Ms(o.KeyTtlSlack)),
-        ("stream_len", o => o.EventStreamMaxLength),
+        ("log_len", o => o.SessionLogMaxLength),
         ("cap_runs", o => PerShard(o, o.MaxEntries.Runs)),
         ("cap_dedupe", o => PerShard(o, o.MaxEntries.DedupeKeys)),
-        ("cap_streams", o => PerShard(o, o.MaxEntries.EventStreams)),
+        ("cap_logs", o => PerShard(o, o.MaxEntries.SessionLogs)),
         ("cap_tombstones", o => PerShard(o, o.MaxEntries.Tombstones)),
         ("cap_aborted", o => PerShard(o, o.MaxEntries.AbortedRuns)),
         ("cap_recipients", o => o.MaxEntries.RecipientsPerRun),
@@ -96,10 +96,10 @@ public sealed class RetentionPolicy
         if (o.PendingErrorMax < o.PendingErrorGrace) errors.Add("Registry:PendingErrorMax must be at least PendingErrorGrace.");
         if (o.Shards is < 1 or > 256) errors.Add($"Registry:Shards must be 1..256 (was {o.Shards}).");
         if (o.SweepBatchSize < 1) errors.Add("Registry:SweepBatchSize must be at least 1.");
-        if (o.EventStreamMaxLength < 1) errors.Add("Registry:EventStreamMaxLength must be at least 1.");
+        if (o.SessionLogMaxLength < 1) errors.Add("Registry:SessionLogMaxLength must be at least 1.");
         var caps = o.MaxEntries;
         foreach (var (name, cap) in new[] { ("Runs", caps.Runs), ("DedupeKeys", caps.DedupeKeys),
-                     ("EventStreams", caps.EventStreams), ("Tombstones", caps.Tombstones),
+                     ("SessionLogs", caps.SessionLogs), ("Tombstones", caps.Tombstones),
                      ("AbortedRuns", caps.AbortedRuns), ("RecipientsPerRun", caps.RecipientsPerRun) })
         {
             if (cap < 1) errors.Add($"Registry:MaxEntries:{name} must be at least 1 (was {cap}).");

@@ -5,7 +5,7 @@ namespace Gateway.Registry;
 
 /// <summary>
 /// One hash-tagged slice of every registry: all keys of a shard share the tag <c>{NN}</c>, so each script
-/// touches one Redis Cluster slot. A session's runs, stream and dedupe keys all live in the session's shard,
+/// touches one Redis Cluster slot. A session's runs, log and dedupe keys all live in the session's shard,
 /// and a run id carries its shard in its first two hex digits.
 /// </summary>
 public readonly record struct Shard(int Number)
@@ -31,7 +31,7 @@ public readonly record struct Shard(int Number)
 
     /// <summary>A new run id: the shard in two hex digits, then 18 base32 characters of a 45-bit millisecond
     /// time (ordered until the year 3084) and 45 random bits. 20 characters, where a GUID took 32: the id is
-    /// stored about ten times per run (its key, index entries, run list, every stream entry, its tombstone).</summary>
+    /// stored about ten times per run (its key, index entries, run list, every log entry, its tombstone).</summary>
     public static string NewRunId(Shard shard, DateTimeOffset now)
     {
         var time = (UInt128)(ulong)now.ToUnixTimeMilliseconds() & ((1UL << TimeBits) - 1);

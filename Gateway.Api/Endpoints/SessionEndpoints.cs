@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Endpoints;
 
-/// <summary>/v1/sessions/{sessionKey}: a requester session's runs, abort-all, and its event stream (SSE).</summary>
+/// <summary>/v1/sessions/{sessionKey}: a requester session's runs, abort-all, and its log's events as SSE.</summary>
 public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
@@ -40,7 +40,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<ServerSentEventsResult<SessionEventResponse>, ValidationProblem>> StreamEventsAsync(
         string sessionKey, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, string? after, ClaimsPrincipal user,
-        RunRegistry registry, IOptions<GatewayApiOptions> options, ILogger<SessionEventStream> logger, HttpContext context,
+        RunRegistry registry, IOptions<GatewayApiOptions> options, ILogger<SessionEventFeed> logger, HttpContext context,
         CancellationToken cancellationToken)
     {
         if (InvalidSessionKey(sessionKey) is { } problem) return problem;
@@ -49,7 +49,7 @@ public static class SessionEndpoints
         {
             return Problems.Invalid(new() { ["Last-Event-ID"] = ["must be an event id from this stream (digits-digits), as sent in 'id:'."] });
         }
-        var stream = new SessionEventStream(registry, user.Tenant(), sessionKey, options.Value.SsePollInterval, logger);
+        var stream = new SessionEventFeed(registry, user.Tenant(), sessionKey, options.Value.SsePollInterval, logger);
         // The first read happens before the response starts, so an unreachable Redis still answers 503.
         var first = await registry.ReadEventsAsync(user.Tenant(), sessionKey, cursor);
         return TypedResults.ServerSentEvents(stream.ReadAsync(first, cursor, () => context.Response.Body.FlushAsync(cancellationToken), cancellationToken));

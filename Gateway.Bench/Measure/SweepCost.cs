@@ -50,7 +50,7 @@ public sealed class SweepCost(string redisConnection, IServer server)
 
             // A large batch comes due at once, twice: first every live run's idle lease (each run is finalized as
             // timeout and announced to its session), then every archive deadline (each run is removed with its
-            // session's stream and list, and its tombstone, already due too, with it).
+            // session's log and run list, and its tombstone, already due too, with it).
             clock.Advance(options.ContextIdleTimeout + TimeSpan.FromSeconds(1));
             var (finalized, finalizeSeconds) = await SweepTimedAsync(registry);
             clock.Advance(options.LongestRetention);
@@ -118,7 +118,7 @@ public sealed class SweepCost(string redisConnection, IServer server)
         var settings = new Dictionary<string, string?>
         {
             ["Registry:MaxEntries:Runs"] = "100000000",
-            ["Registry:MaxEntries:EventStreams"] = "100000000",
+            ["Registry:MaxEntries:SessionLogs"] = "100000000",
             ["Registry:MaxEntries:Tombstones"] = "100000000",
         };
         var services = new ServiceCollection();

@@ -8,6 +8,7 @@ local function abort(run)
   if finalize_if_due(run, NOW) then return false end
   if finalize(run, 'aborted', 'aborted', NOW) then
     while redis.call('ZCARD', idx('abrt')) >= P.cap_aborted do
+      forget(idx('abrt'))
       redis.call('ZPOPMIN', idx('abrt'))
       count('aborted_runs', 'cap')
     end

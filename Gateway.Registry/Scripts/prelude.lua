@@ -62,6 +62,10 @@ local function expire(key, deadline, fresh)
   EXPIRES[key] = at
 end
 
+-- A key this script removes from (or deletes) may be gone, and with it its TTL: the next `expire` of it must ask
+-- Redis again rather than trust what this script set before (a key emptied and re-created had no TTL).
+local function forget(key) EXPIRES[key] = nil end
+
 -- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
 -- are collected and applied after the batch with one variadic call each, instead of a call per entry: index
 -- changes (one ZREM and one ZADD per index), the keys removed runs leave (one DEL), the completions appended to
@@ -102,10 +106,14 @@ local function reindex(name, member, deadline)
   redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
 end
 
-local function unindex(name, member) return redis.call('ZREM', idx(name), member) end
+local function unindex(name, member)
+  forget(idx(name))
+  return redis.call('ZREM', idx(name), member)
+end
 
 -- DEL of a key nothing later in the script reads (deferred in a batch)
 local function del(key)
+  forget(key)
   if BULK then BULK_DEL[#BULK_DEL + 1] = key else redis.call('DEL', key) end
 end
 
@@ -115,6 +123,7 @@ local function drop(name, member)
     local b = bulk_of(name)
     b.rem[#b.rem + 1] = member
   else
+    forget(idx(name))
     redis.call('ZREM', idx(name), member)
   end
 end
@@ -122,6 +131,7 @@ end
 -- Applies a batch's collected index changes: removals first, then additions, 1,000 members per call.
 local function flush_indexes()
   for name, b in pairs(BULK) do
+    if #b.rem > 0 then forget(idx(name)) end
     for i = 1, #b.rem, 1000 do
       redis.call('ZREM', idx(name), unpack(b.rem, i, math.min(i + 999, #b.rem)))
     end
@@ -152,9 +162,9 @@ local function touch_session(sid, bound)
   -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
   if d and d >= bound and d + P.slack > NOW then return d end
   if not d then
-    while redis.call('ZCARD', idx('ses')) >= P.cap_streams do
+    while redis.call('ZCARD', idx('ses')) >= P.cap_logs do
       remove_session(redis.call('ZRANGE', idx('ses'), 0, 0)[1])
-      count('event_streams', 'cap')
+      count('session_logs', 'cap')
     end
   end
   bound = math.max(bound, d or bound)
@@ -165,17 +175,19 @@ local function touch_session(sid, bound)
 end
 
 remove_session = function(sid)
+  forget(k('log:' .. sid))
+  forget(k('ses:' .. sid))
   redis.call('DEL', k('log:' .. sid), k('ses:' .. sid))
   unindex('ses', sid)
 end
 
--- A session's log is a Redis list (a stream preallocated a 1 KB node per session, which never shrank).
+-- A session's log is a Redis list (a Redis stream preallocated a 1 KB node per session, which never shrank).
 -- Element 0 is its header "base trimmed": base, the time the log was created (ms), and how many entries have
 -- been trimmed from its head; element i >= 1 is entry number trimmed + i, and its id is "base-number". Ids
 -- grow within a log; a log created again (a later run in the same session) has a later base, so a cursor
 -- from the earlier one reads the new log from its start (events.lua).
 -- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
--- event's stream name, or 'completion'), data (the event's data, or "status reason error" for a completion);
+-- event's agent stream name (lifecycle kinds start, end, error), or 'completion'), data (the event's data, or "status reason error" for a completion);
 -- data goes last because it may hold spaces. A log that exists already has its TTL past every registered
 -- run's bound (touch_session keeps it so); only the append that creates it registers the session.
 local function log_header(head)
@@ -195,7 +207,7 @@ local function push_log(sid, bound, entries, with_id)
     redis.call('RPUSH', key, base .. ' 0', unpack(entries))
     expire(key, touch_session(sid, bound), true)
   end
-  local over = n - P.stream_len
+  local over = n - P.log_len
   if over <= 0 and not with_id then return end
   if not base then base, trimmed = log_header(redis.call('LINDEX', key, 0)) end
   if over > 0 then
@@ -228,6 +240,7 @@ end
 local function cap_tombstones()
   local over = redis.call('ZCARD', idx('gone')) - P.cap_tombstones
   if over > 0 then
+    forget(idx('gone'))
     redis.call('ZPOPMIN', idx('gone'), over)
     count('tombstones', 'cap', over)
   end
@@ -235,10 +248,12 @@ end
 
 -- Runs leave their session's run list; the session's log and run list go with its last run.
 local function leave_session(sid, ids)
+  forget(k('ses:' .. sid))
   redis.call('ZREM', k('ses:' .. sid), unpack(ids))
   if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
+    forget(k('log:' .. sid))
     redis.call('DEL', k('log:' .. sid))
-    count('event_streams', 'cascade')
+    count('session_logs', 'cascade')
   end
 end
 
@@ -303,6 +318,7 @@ end
 -- A dedupe key and the run's pointer to it go together.
 local function remove_dedupe(key, reason)
   local owner = redis.call('GET', k('ddp:' .. key))
+  forget(k('ddp:' .. key))
   redis.call('DEL', k('ddp:' .. key))
   unindex('ddp', key)
   if owner then redis.call('HDEL', k('run:' .. owner), 'dedupe') end

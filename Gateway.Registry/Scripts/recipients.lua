@@ -16,6 +16,7 @@ if #ARGV == 5 then
   return reply('ok', redis.call('SMEMBERS', sk))
 end
 if expired then
+  forget(sk)
   redis.call('DEL', sk)
   unindex('rcp', id)
   count('tool_recipients', 'ttl')
@@ -38,6 +39,7 @@ for i = 6 + n_add, #ARGV do redis.call('SREM', sk, ARGV[i]) end
 for i = 6, 5 + n_add do redis.call('SADD', sk, ARGV[i]) end
 
 if redis.call('SCARD', sk) == 0 then
+  forget(sk)
   redis.call('DEL', sk)
   unindex('rcp', id)
   return reply('ok')

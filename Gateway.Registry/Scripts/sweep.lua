@@ -25,6 +25,7 @@ local function drop_due(name, registry)
   if budget <= 0 then return end
   local n = math.min(redis.call('ZCOUNT', idx(name), '-inf', NOW), budget)
   if n > 0 then
+    forget(idx(name))
     redis.call('ZREMRANGEBYRANK', idx(name), 0, n - 1)
     count(registry, 'ttl', n)
     budget = budget - n
@@ -52,6 +53,7 @@ cap_tombstones()
 drop_due('abrt', 'aborted_runs')
 
 each_due('rcp', function(id)
+  forget(k('rcp:' .. id))
   redis.call('DEL', k('rcp:' .. id))
   unindex('rcp', id)
   count('tool_recipients', 'ttl')
@@ -62,7 +64,7 @@ each_due('ddp', function(key) remove_dedupe(key, 'ttl') end)
 -- a session's log normally goes with its last run; this is the safety net's deadline
 each_due('ses', function(sid)
   remove_session(sid)
-  count('event_streams', 'ttl')
+  count('session_logs', 'ttl')
 end)
 
 drop_due('gone', 'tombstones')
@@ -77,7 +79,7 @@ end
 over_cap('done', math.max(P.cap_runs - redis.call('ZCARD', idx('live')), 0), function(id) remove_run(id, 'cap', NOW) end)
 over_cap('gone', P.cap_tombstones, function(id) unindex('gone', id); count('tombstones', 'cap') end)
 over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
-over_cap('ses', P.cap_streams, function(sid) remove_session(sid); count('event_streams', 'cap') end)
+over_cap('ses', P.cap_logs, function(sid) remove_session(sid); count('session_logs', 'cap') end)
 
 local answer = reply(budget <= 0 and 'more' or 'done')
 -- The counters hold no registry data; a shard left empty keeps nothing at all, counters included, so an

@@ -45,7 +45,7 @@ public sealed class BatchWorkloadTests(RedisServer redis, ITestOutputHelper outp
         output.WriteLine($"workload: {Sessions} sessions through HTTP in {elapsed.Elapsed.TotalSeconds:F1} s");
 
         var loaded = Sizes(await client.GetFromJsonAsync<RegistryResponse>("/v1/registry", GatewayApiFactory.Json));
-        Assert.Equal((Sessions, Errored + Silent, Errored, Sessions), (loaded["runs"], loaded["run_contexts"], loaded["pending_errors"], loaded["event_streams"]));
+        Assert.Equal((Sessions, Errored + Silent, Errored, Sessions), (loaded["runs"], loaded["run_contexts"], loaded["pending_errors"], loaded["session_logs"]));
 
         clock.Advance(api.Services.GetRequiredService<IOptions<RegistryOptions>>().Value.LongestRetention + TimeSpan.FromSeconds(1));
         await api.Registry.SweepAllAsync();
@@ -58,7 +58,7 @@ public sealed class BatchWorkloadTests(RedisServer redis, ITestOutputHelper outp
             [("runs", "ttl")] = Sessions,
             [("run_contexts", "finalized")] = Errored + Silent,
             [("pending_errors", "finalized")] = Errored,
-            [("event_streams", "cascade")] = Sessions, // each session's log goes with its only run
+            [("session_logs", "cascade")] = Sessions, // each session's log goes with its only run
             [("tombstones", "ttl")] = Sessions,
         }, evictions.Tally());
     }

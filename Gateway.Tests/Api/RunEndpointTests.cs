@@ -212,7 +212,7 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
 
         Assert.Equal(Registries.All, registry.Registries.Select(r => r.Name));
         var sizes = registry.Registries.ToDictionary(r => r.Name, r => r.Entries);
-        Assert.Equal((1, 1, 1, 1, 0), (sizes["runs"], sizes["run_contexts"], sizes["dedupe_keys"], sizes["event_streams"], sizes["tombstones"]));
+        Assert.Equal((1, 1, 1, 1, 0), (sizes["runs"], sizes["run_contexts"], sizes["dedupe_keys"], sizes["session_logs"], sizes["tombstones"]));
         Assert.All(registry.Registries, r => Assert.Equal(new EvictionCounts(0, 0, 0, 0), r.Evictions));
         Assert.Equal(0, registry.LagSeconds);
     }

@@ -68,7 +68,7 @@ public sealed class AppHostEndToEndTests
             // leaves tombstones; once their retention (2 s) has passed too, nothing is left but the sweeper's leases.
             var swept = new Dictionary<(string Registry, string Reason), long>();
             await SweepNowUntilAsync(app, swept, ("runs", "ttl"), Runs);
-            Assert.Equal(Runs, swept[("event_streams", "cascade")]);
+            Assert.Equal(Runs, swept[("session_logs", "cascade")]);
             foreach (var runId in runIds) Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync($"/v1/runs/{runId}")).StatusCode);
             await SweepNowUntilAsync(app, swept, ("tombstones", "ttl"), Runs);
             snapshot = await CommandAsync(app, "registry-snapshot");

@@ -41,7 +41,7 @@ public sealed class CapTests(RedisServer redis) : IClassFixture<RedisServer>
     [Fact]
     public async Task At_the_session_log_cap_the_log_due_soonest_goes_with_its_run_list_and_the_runs_stay()
     {
-        await using var h = await RegistryHarness.CreateAsync(redis, OneShard(c => c.EventStreams = 2));
+        await using var h = await RegistryHarness.CreateAsync(redis, OneShard(c => c.SessionLogs = 2));
         // a session's log lives as long as its runs could: the shortest run timeout makes the log due soonest
         var soon = await h.SpawnAsync("s-soon", timeoutSeconds: 60);
         await RetentionTests.Events(h, soon, "start");
@@ -50,8 +50,8 @@ public sealed class CapTests(RedisServer redis) : IClassFixture<RedisServer>
 
         var third = await h.SpawnAsync("s-third", timeoutSeconds: 600);
 
-        Assert.Equal(1, h.Evicted(Registries.EventStreams, "cap"));
-        Assert.Equal(2, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
+        Assert.Equal(1, h.Evicted(Registries.SessionLogs, "cap"));
+        Assert.Equal(2, (await h.Registry.SnapshotAsync())[Registries.SessionLogs].Entries);
         Assert.Empty(await h.Registry.ReadEventsAsync("t1", "s-soon", null));
         Assert.Empty(await h.Registry.ListSessionRunsAsync("t1", "s-soon"));
         Assert.Single(await h.Registry.ReadEventsAsync("t1", "s-later", null));
@@ -129,20 +129,20 @@ public sealed class CapTests(RedisServer redis) : IClassFixture<RedisServer>
         }
 
         // 8 finished runs: the 4 session-mode ones are due first (5 min archive), then the aborted run-mode ones
-        var narrow = OneShard(c => (c.Runs, c.AbortedRuns, c.EventStreams) = (3, 2, 2));
+        var narrow = OneShard(c => (c.Runs, c.AbortedRuns, c.SessionLogs) = (3, 2, 2));
         await using var after = await RegistryHarness.CreateAsync(redis, narrow, flush: false);
         await after.Registry.SweepAllAsync();
 
         var snapshot = await after.Registry.SnapshotAsync();
         Assert.Equal((3L, 2L, 2L, 5L), (snapshot[Registries.Runs].Entries, snapshot[Registries.AbortedRuns].Entries,
-            snapshot[Registries.EventStreams].Entries, snapshot[Registries.Tombstones].Entries));
+            snapshot[Registries.SessionLogs].Entries, snapshot[Registries.Tombstones].Entries));
         Assert.Equal(new Dictionary<(string, string), long>
         {
             [(Registries.Runs, "cap")] = 5,                 // down to the cap, due soonest first
             [(Registries.AbortedRuns, "cascade")] = 1,      // with the one aborted run removed
             [(Registries.AbortedRuns, "cap")] = 1,          // 3 left, cap 2
-            [(Registries.EventStreams, "cascade")] = 5,     // each removed run's session had only it
-            [(Registries.EventStreams, "cap")] = 1,         // 3 left, cap 2
+            [(Registries.SessionLogs, "cascade")] = 5,     // each removed run's session had only it
+            [(Registries.SessionLogs, "cap")] = 1,         // 3 left, cap 2
         }, after.Evictions.Tally());
     }
 }

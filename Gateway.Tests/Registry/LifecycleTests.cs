@@ -45,7 +45,7 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
     [Fact]
     public async Task A_session_log_keeps_its_newest_entries_and_a_cursor_resumes_across_a_trim()
     {
-        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { EventStreamMaxLength = 5 });
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { SessionLogMaxLength = 5 });
         var id = await h.SpawnAsync();
         var ids = new List<string>();
         for (var seq = 1; seq <= 8; seq++)
@@ -89,7 +89,7 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
     [Fact]
     public async Task A_sweep_that_ends_more_runs_of_a_session_than_its_log_holds_keeps_the_newest_in_order()
     {
-        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { EventStreamMaxLength = 3 });
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { SessionLogMaxLength = 3 });
         var runs = new List<string>();
         for (var i = 0; i < 5; i++) runs.Add(await h.SpawnAsync("s"));
         h.Clock.Advance(h.Options.ContextIdleTimeout + TimeSpan.FromSeconds(1));

@@ -22,11 +22,27 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
 
     public static IEnumerable<object[]> Seeds => Enumerable.Range(1, 40).Select(seed => new object[] { seed });
 
+    public static IEnumerable<object[]> CappedSeeds => Enumerable.Range(101, 20).Select(seed => new object[] { seed });
+
     [Theory]
     [MemberData(nameof(Seeds))]
-    public async Task The_registry_agrees_with_the_model_and_leaves_nothing_behind(int seed)
+    public Task The_registry_agrees_with_the_model_and_leaves_nothing_behind(int seed) =>
+        RunAsync(seed, new RegistryOptions());
+
+    /// <summary>One shard with caps a sequence reaches: admission control, and the runs, dedupe-key, tombstone,
+    /// abort-marker and recipients caps, each at work between the other rules.</summary>
+    [Theory]
+    [MemberData(nameof(CappedSeeds))]
+    public Task At_small_caps_the_registry_agrees_with_the_model_and_leaves_nothing_behind(int seed) =>
+        RunAsync(seed, new RegistryOptions
+        {
+            Shards = 1,
+            MaxEntries = { Runs = 4, DedupeKeys = 2, Tombstones = 3, AbortedRuns = 1, RecipientsPerRun = 2 },
+        });
+
+    private async Task RunAsync(int seed, RegistryOptions options)
     {
-        await using var h = await RegistryHarness.CreateAsync(redis);
+        await using var h = await RegistryHarness.CreateAsync(redis, options);
         var model = new RegistryModel(h.Options);
         var random = new Random(seed);
         var log = new StringBuilder();
@@ -53,6 +69,11 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
                     if (expected is not null)
                     {
                         Assert.Equal(new SpawnResult(SpawnOutcome.Duplicate, expected), result);
+                        continue;
+                    }
+                    if (!model.MakeRoomForRun(now))
+                    {
+                        Assert.Equal(SpawnOutcome.Refused, result.Outcome);
                         continue;
                     }
                     Assert.Equal(SpawnOutcome.Created, result.Outcome);
@@ -94,7 +115,7 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
                 {
                     var id = Pick(random, ids, model);
                     var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
-                    string[] add = random.Next(3) == 0 ? [] : [$"c{random.Next(4)}"];
+                    string[] add = random.Next(3) == 0 ? [] : random.Next(3) == 0 ? [$"c{random.Next(4)}", $"c{random.Next(4)}", $"c{random.Next(4)}"] : [$"c{random.Next(4)}"];
                     string[] remove = random.Next(2) == 0 ? [] : [$"c{random.Next(4)}"];
                     log.AppendLine($"{step}: recipients {id[..6]} +{string.Join(',', add)} -{string.Join(',', remove)}");
                     Assert.Equal(model.Recipients(id, tenant, add, remove, now),
@@ -163,8 +184,8 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Equal(model.Runs.Values.Count(r => r.Recipients.Count > 0), snapshot[Registries.ToolRecipients].Entries);
         Assert.Equal(model.Dedupe.Count, snapshot[Registries.DedupeKeys].Entries);
         Assert.Equal(model.Tombstones.Count, snapshot[Registries.Tombstones].Entries);
-        // a session's stream and run list exist exactly while one of its runs does
-        Assert.Equal(model.Runs.Values.Select(r => (r.Tenant, r.Session)).Distinct().Count(), snapshot[Registries.EventStreams].Entries);
+        // a session's log and run list exist exactly while one of its runs does
+        Assert.Equal(model.Runs.Values.Select(r => (r.Tenant, r.Session)).Distinct().Count(), snapshot[Registries.SessionLogs].Entries);
         // the safety net: whatever the operations did, no key is left without a TTL
         foreach (var key in h.Redis.Server.Keys(pattern: "*"))
         {

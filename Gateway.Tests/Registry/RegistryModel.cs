@@ -4,7 +4,8 @@ namespace Gateway.Tests.Registry;
 
 /// <summary>
 /// The retention rules of RegistryOptions written as plainly as possible, in memory: what the Redis registry
-/// must agree with after every operation of a random sequence (ModelBasedTests).
+/// must agree with after every operation of a random sequence (ModelBasedTests). Caps are those of one shard
+/// (the capped sequences run with Registry:Shards = 1); the session-log cap is left to CapTests.
 /// </summary>
 internal sealed class RegistryModel(RegistryOptions o)
 {
@@ -55,12 +56,33 @@ internal sealed class RegistryModel(RegistryOptions o)
         return null;
     }
 
+    /// <summary>Admission control and the runs cap, before a spawn: false when live runs alone fill the registry
+    /// (a live run already past its deadline is finalized, not counted); else the finished runs due soonest go.</summary>
+    public bool MakeRoomForRun(DateTimeOffset now)
+    {
+        if (Runs.Values.Count(r => r.IsLive) >= o.MaxEntries.Runs)
+        {
+            var overdue = Runs.Values.Where(r => r.IsLive && r.Lease <= now).OrderBy(r => r.Lease).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault();
+            if (overdue is null || !FinalizeIfDue(overdue, now)) return false;
+        }
+        while (Runs.Count >= o.MaxEntries.Runs)
+        {
+            RemoveRun(Runs.Values.Where(r => !r.IsLive).OrderBy(r => r.ArchiveAt).ThenBy(r => r.Id, StringComparer.Ordinal).First(), now, now);
+        }
+        return true;
+    }
+
     public void Spawn(Run run, DateTimeOffset now, string? dedupeKey)
     {
         run.Lease = Min(run.TimeoutAt, now + o.ContextIdleTimeout);
         Runs[run.Id] = run;
         if (dedupeKey is not null)
         {
+            // at the cap the key due soonest goes
+            while (Dedupe.Count >= o.MaxEntries.DedupeKeys)
+            {
+                RemoveDedupe(Dedupe.OrderBy(d => d.Value.Deadline).ThenBy(d => d.Key, StringComparer.Ordinal).First().Key);
+            }
             run.Dedupe = dedupeKey;
             Dedupe[dedupeKey] = (run.Id, now + o.DedupeRetention);
         }
@@ -111,6 +133,8 @@ internal sealed class RegistryModel(RegistryOptions o)
         if (run.Tenant != tenant) return RecipientsOutcome.NotFound;
         if (add.Length == 0 && remove.Length == 0) return RecipientsOutcome.Updated; // nothing to change: a read
         if (run.RecipientsDeadline <= now) run.Recipients.Clear(); // expired, swept or not
+        var after = run.Recipients.Except(remove).Union(add).ToHashSet();
+        if (after.Count > o.MaxEntries.RecipientsPerRun) return RecipientsOutcome.Full; // and nothing changes
         run.Recipients.ExceptWith(remove);
         run.Recipients.UnionWith(add);
         run.RecipientsDeadline = now + (run.IsLive ? o.RecipientsIdle : o.RecipientsAfterFinal);
@@ -143,14 +167,11 @@ internal sealed class RegistryModel(RegistryOptions o)
         {
             FinalizeIfDue(run, now);
         }
-        foreach (var run in Runs.Values.Where(r => r.ArchiveAt <= now).ToList())
+        foreach (var run in Runs.Values.Where(r => r.ArchiveAt <= now).OrderBy(r => r.ArchiveAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList())
         {
-            Runs.Remove(run.Id);
-            if (run.Dedupe is not null) RemoveDedupe(run.Dedupe);
-            Tombstones[run.Id] = run.ArchiveAt!.Value + o.TombstoneRetention;
-            // a session's log goes with its last run
-            if (!Runs.Values.Any(r => r.SessionId == run.SessionId)) Logs.Remove(run.SessionId);
+            RemoveRun(run, run.ArchiveAt!.Value, now, capTombstones: false);
         }
+        CapTombstones(); // once after the batch
         foreach (var run in Runs.Values)
         {
             if (run.Recipients.Count > 0 && run.RecipientsDeadline <= now) run.Recipients.Clear();
@@ -164,6 +185,11 @@ internal sealed class RegistryModel(RegistryOptions o)
     {
         if (!run.IsLive || FinalizeIfDue(run, now)) return false;
         Finalize(run, RunStatus.Aborted, now, "aborted");
+        // at the cap the marker due soonest goes
+        while (Runs.Values.Count(r => r.AbortDeadline is not null) >= o.MaxEntries.AbortedRuns)
+        {
+            Runs.Values.Where(r => r.AbortDeadline is not null).OrderBy(r => r.AbortDeadline).ThenBy(r => r.Id, StringComparer.Ordinal).First().AbortDeadline = null;
+        }
         run.AbortDeadline = now + o.AbortedRetention;
         return true;
     }
@@ -200,6 +226,26 @@ internal sealed class RegistryModel(RegistryOptions o)
     {
         if (!Logs.TryGetValue(sessionId, out var log)) Logs[sessionId] = log = [];
         log.Add(entry);
+    }
+
+    /// <summary>A run leaves with everything that belongs to it (the cascade), and leaves a tombstone unless the
+    /// tombstone's retention has passed already; a session's log goes with its last run.</summary>
+    private void RemoveRun(Run run, DateTimeOffset at, DateTimeOffset now, bool capTombstones = true)
+    {
+        Runs.Remove(run.Id);
+        if (run.Dedupe is not null) RemoveDedupe(run.Dedupe);
+        if (at + o.TombstoneRetention > now) Tombstones[run.Id] = at + o.TombstoneRetention;
+        if (!Runs.Values.Any(r => r.SessionId == run.SessionId)) Logs.Remove(run.SessionId);
+        if (capTombstones) CapTombstones();
+    }
+
+    /// <summary>At the cap the tombstones due soonest go.</summary>
+    private void CapTombstones()
+    {
+        while (Tombstones.Count > o.MaxEntries.Tombstones)
+        {
+            Tombstones.Remove(Tombstones.OrderBy(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).First().Key);
+        }
     }
 
     private void RemoveDedupe(string key)

@@ -339,7 +339,7 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
     }
 
     [Fact]
-    public async Task A_session_event_stream_goes_with_its_last_run_and_not_before()
+    public async Task A_session_log_goes_with_its_last_run_and_not_before()
     {
         await using var h = await RegistryHarness.CreateAsync(redis);
         var first = await h.SpawnAsync("s", SpawnMode.Session);
@@ -355,13 +355,13 @@ public sealed class RetentionTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(LookupOutcome.Gone, (await h.Registry.GetRunAsync("t1", first)).Outcome);
         var events = await h.Registry.ReadEventsAsync("t1", "s", null);
         Assert.Equal([first, first, first, first, second, second, second], events.Select(e => e.RunId));
-        Assert.Equal(1, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
+        Assert.Equal(1, (await h.Registry.SnapshotAsync())[Registries.SessionLogs].Entries);
 
         h.Clock.Advance(gap);
         await h.Registry.SweepAllAsync();
         Assert.Empty(await h.Registry.ReadEventsAsync("t1", "s", null));
-        Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.EventStreams].Entries);
-        Assert.Equal(1, h.Evicted(Registries.EventStreams, "cascade"));
+        Assert.Equal(0, (await h.Registry.SnapshotAsync())[Registries.SessionLogs].Entries);
+        Assert.Equal(1, h.Evicted(Registries.SessionLogs, "cascade"));
         Assert.DoesNotContain(redis.Server.Keys(pattern: "*"), k => k.ToString().Contains(":log:") || k.ToString().Contains(":ses:"));
     }
 

@@ -43,9 +43,9 @@ public sealed class ShardAndPolicyTests
         Assert.Equal(TimeSpan.FromMinutes(5), o.DedupeRetention);
         Assert.Equal(TimeSpan.FromHours(24), o.MaxRunLifetime);
         Assert.Equal(TimeSpan.FromHours(1), o.TombstoneRetention);
-        Assert.Equal(1000, o.EventStreamMaxLength);
+        Assert.Equal(1000, o.SessionLogMaxLength);
         Assert.Equal((1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1000),
-            (o.MaxEntries.Runs, o.MaxEntries.DedupeKeys, o.MaxEntries.EventStreams, o.MaxEntries.Tombstones, o.MaxEntries.AbortedRuns, o.MaxEntries.RecipientsPerRun));
+            (o.MaxEntries.Runs, o.MaxEntries.DedupeKeys, o.MaxEntries.SessionLogs, o.MaxEntries.Tombstones, o.MaxEntries.AbortedRuns, o.MaxEntries.RecipientsPerRun));
     }
 
     [Fact]

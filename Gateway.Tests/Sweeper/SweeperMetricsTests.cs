@@ -27,7 +27,7 @@ public sealed class SweeperMetricsTests(RedisServer redis) : IClassFixture<Redis
         }
         await SweeperHost.TickAsync(h.Clock, host);
         Assert.Equal(10, Gauge(entries, Registries.Runs));
-        Assert.Equal(1, Gauge(entries, Registries.EventStreams));
+        Assert.Equal(1, Gauge(entries, Registries.SessionLogs));
         Assert.Equal(0, Gauge(entries, Registries.Tombstones));
         Assert.Equal(0, LatestLag(lag));
 
@@ -41,9 +41,9 @@ public sealed class SweeperMetricsTests(RedisServer redis) : IClassFixture<Redis
         for (var pass = 0; pass < 4; pass++) await SweeperHost.TickAsync(h.Clock, host);
         Assert.Equal(0, Gauge(entries, Registries.Runs));
         Assert.Equal(10, Gauge(entries, Registries.Tombstones));
-        // The session's event stream went with its last run.
-        Assert.Equal(0, Gauge(entries, Registries.EventStreams));
-        Assert.Equal(1, evictions.Evicted(Registries.EventStreams, "cascade"));
+        // The session's log went with its last run.
+        Assert.Equal(0, Gauge(entries, Registries.SessionLogs));
+        Assert.Equal(1, evictions.Evicted(Registries.SessionLogs, "cascade"));
         Assert.Equal(0, LatestLag(lag));
         Assert.Equal(10, evictions.Evicted(Registries.Runs, "ttl"));
         Assert.All(evictions.GetMeasurementSnapshot(), m =>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Tests.Api;
 
-public sealed class SessionEventStreamTests(RedisServer redis) : IClassFixture<RedisServer>
+public sealed class SessionEventFeedTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     [Fact]
     public async Task Sse_sends_the_sessions_events_and_resumes_after_Last_Event_ID()

@@ -6,9 +6,9 @@ using StackExchange.Redis;
 
 namespace Gateway.Api.Endpoints;
 
-/// <summary>Polls one session's Redis stream and yields its entries; no state outside the connection, so any
-/// replica can serve a resumed stream.</summary>
-public sealed class SessionEventStream(RunRegistry registry, string tenant, string sessionKey, TimeSpan pollInterval, ILogger logger)
+/// <summary>The SSE feed of one session: polls the session's log and yields its entries; no state outside the connection, so any
+/// replica can serve a resumed feed.</summary>
+public sealed class SessionEventFeed(RunRegistry registry, string tenant, string sessionKey, TimeSpan pollInterval, ILogger logger)
 {
     /// <param name="started">Sends the response's headers: called before anything else, so a client knows it is
     /// connected (and every event from then on reaches it) before the first event exists.</param>
@@ -38,7 +38,7 @@ public sealed class SessionEventStream(RunRegistry registry, string tenant, stri
             }
             catch (RedisException ex)
             {
-                // Headers are sent: end the stream; the client reconnects with Last-Event-ID and loses nothing.
+                // Headers are sent: end the feed; the client reconnects with Last-Event-ID and loses nothing.
                 logger.LogWarning("SSE for session {SessionKey} ended after {Sent} events: Redis unreachable ({Error})", sessionKey, sent, ex.Message);
                 yield break;
             }
