@@ -39,6 +39,26 @@ public sealed class CapTests(RedisServer redis) : IClassFixture<RedisServer>
     }
 
     [Fact]
+    public async Task A_run_pushed_out_at_the_runs_cap_takes_its_idempotency_key_and_tombstones_beyond_their_cap_go()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis, OneShard(c => (c.Runs, c.Tombstones) = (1, 1)));
+        var first = await h.SpawnAsync(idempotencyKey: "k1");
+        await RetentionTests.Events(h, first, "end");
+        var second = await h.SpawnAsync("other");        // pushes `first` out: its key goes with it (cascade)
+        await RetentionTests.Events(h, second, "end");
+        var third = await h.SpawnAsync("third");         // pushes `second` out: one tombstone only (its cap)
+        await RetentionTests.Events(h, third, "end");
+
+        Assert.Equal(1, h.Evicted(Registries.DedupeKeys, "cascade"));
+        Assert.Equal(1, h.Evicted(Registries.Tombstones, "cap"));
+        Assert.Equal(LookupOutcome.NotFound, (await h.Registry.GetRunAsync("t1", first)).Outcome);
+        Assert.Equal(LookupOutcome.Gone, (await h.Registry.GetRunAsync("t1", second)).Outcome);
+        // the key names no removed run: it spawns anew
+        var again = await h.Registry.SpawnAsync(new SpawnRequest("t1", "agent:main", "task", IdempotencyKey: "k1"));
+        Assert.Equal(SpawnOutcome.Created, again.Outcome);
+    }
+
+    [Fact]
     public async Task At_the_session_log_cap_the_log_due_soonest_goes_with_its_run_list_and_the_runs_stay()
     {
         await using var h = await RegistryHarness.CreateAsync(redis, OneShard(c => c.SessionLogs = 2));
