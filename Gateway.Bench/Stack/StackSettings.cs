@@ -31,13 +31,19 @@ public static class StackSettings
         "--Sweeper:Interval=00:00:01",
     ];
 
-    /// <summary>Quiet services, and the sweeper's pass lines as JSON (SweeperEvictions reads them).</summary>
-    public static readonly IReadOnlyDictionary<string, string> ServiceLogging = new Dictionary<string, string>
+    /// <summary>What the services get besides the AppHost's own environment: quiet logs, the sweeper's pass lines as
+    /// JSON (SweeperEvictions reads them), and no telemetry export (the testing host runs no dashboard, so the
+    /// OTLP endpoint Aspire gives them answers nothing, and the exporter's retries buffered in the API's memory).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ServiceEnvironment = new Dictionary<string, string>
     {
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Gateway"] = "Information",
         ["Logging__Console__FormatterName"] = "json",
         ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
+        ["Aspire__StackExchange__Redis__DisableTracing"] = "true",
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["DOTNET_ENVIRONMENT"] = "Production",
     };
 
     /// <summary>The longest chain of retentions a session of the workload goes through (a session that never
