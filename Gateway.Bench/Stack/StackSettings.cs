@@ -31,15 +31,13 @@ public static class StackSettings
         "--Sweeper:Interval=00:00:01",
     ];
 
-    /// <summary>What the services get besides the AppHost's own environment: quiet logs, the sweeper's pass lines as
-    /// JSON (SweeperEvictions reads them), and no telemetry export (the testing host runs no dashboard, so the
+    /// <summary>What the services get besides the AppHost's own environment: quiet logs but for the sweeper's pass
+    /// lines (SweeperEvictions reads them), and no telemetry export (the testing host runs no dashboard, so the
     /// OTLP endpoint Aspire gives them answers nothing, and the exporter's retries buffered in the API's memory).</summary>
     public static readonly IReadOnlyDictionary<string, string> ServiceEnvironment = new Dictionary<string, string>
     {
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Gateway"] = "Information",
-        ["Logging__Console__FormatterName"] = "json",
-        ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
         ["Aspire__StackExchange__Redis__DisableTracing"] = "true",
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
