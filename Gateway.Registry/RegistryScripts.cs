@@ -20,8 +20,6 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 
     public TimeProvider Time => time;
 
-    public IDatabase Database => redis.GetDatabase();
-
     /// <summary>Runs a script on a shard. "now" and the retention policy always go first, so a script can
     /// never write without deadlines.</summary>
     public Task<ScriptReply> RunAsync(string script, Shard shard, params RedisValue[] args) =>

@@ -1,15 +1,26 @@
+using System.Diagnostics.Metrics;
 using StackExchange.Redis;
 
 namespace Gateway.Registry;
 
 /// <summary>
 /// Tells waiters when a run ends. Every script that ends runs publishes their ids in one message on its
-/// shard's channel (<c>gw:{NN}:ended</c>, prelude.lua's <c>counts_reply</c>), so a sweep batch that finalizes a
+/// shard's channel (<c>gw:{NN}:ended</c>, prelude.lua's <c>reply</c>), so a sweep batch that finalizes a
 /// thousand runs sends one message, not a thousand. One subscription per shard and process, made on first use,
-/// serves every waiter; StackExchange.Redis renews it after a reconnect.
+/// serves every waiter; StackExchange.Redis renews it after a reconnect. The waiters are this process's one
+/// registry: each removes itself when its wait ends, and the gauge <c>gateway.registry.waiting_runs</c> shows them.
 /// </summary>
-public sealed class RunEndSignals(IConnectionMultiplexer redis)
+public sealed class RunEndSignals
 {
+    private readonly IConnectionMultiplexer redis;
+
+    public RunEndSignals(IConnectionMultiplexer redis, IMeterFactory? meterFactory = null)
+    {
+        this.redis = redis;
+        meterFactory?.Create(RegistryMetrics.MeterName).CreateObservableGauge("gateway.registry.waiting_runs", () => WaitingRuns,
+            "{run}", "Runs that waits (GET /v1/runs/{runId}/wait) in this process are watching.");
+    }
+
     private readonly Lock gate = new();
     private readonly Dictionary<string, Waiters> waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Task> subscriptions = [];

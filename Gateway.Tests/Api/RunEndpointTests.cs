@@ -1,11 +1,13 @@
+using System.Diagnostics.Metrics;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Gateway.Api.Contracts;
 using Gateway.Registry;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Api;
@@ -126,10 +128,13 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
         var run = await client.SpawnAsync("agent:wait2");
         await client.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
         var signals = api.Services.GetRequiredService<RunEndSignals>();
+        using var waitingGauge = new MetricCollector<int>(api.Services.GetRequiredService<IMeterFactory>(), RegistryMetrics.MeterName, "gateway.registry.waiting_runs");
 
         var waiting = client.GetFromJsonAsync<WaitResponse>($"/v1/runs/{run.RunId}/wait?timeoutMs=30000", GatewayApiFactory.Json);
         await Eventually.TrueAsync(() => signals.WaitingRuns == 1, "the wait is watching the run's end");
         Assert.False(waiting.IsCompleted);
+        waitingGauge.RecordObservableInstruments();
+        Assert.Equal(1, waitingGauge.LastMeasurement?.Value);
         await client.AcceptedAsync(run.RunId, new { seq = 2, stream = "lifecycle", phase = "end", aborted = true });
         var wait = await waiting;
 
