@@ -1,7 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Diagnostics;
-using System.Net.Http.Json;
+using System.Diagnostics.Metrics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Api.Contracts;
 using Gateway.Registry;
