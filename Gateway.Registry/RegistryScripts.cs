@@ -60,7 +60,10 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         var prelude = GeneratedHeader() + Read("prelude");
         return names.ToDictionary(n => n, n =>
         {
-            var source = prelude + "\n" + Read(n);
+            // A script's flags (its "#!lua flags=..." line) must open the whole source: they go before the prelude.
+            var own = Read(n);
+            var flags = own.StartsWith("#!", StringComparison.Ordinal) ? own[..(own.IndexOf('\n') + 1)] : "";
+            var source = flags + prelude + "\n" + own[flags.Length..];
             return new Script(source, SHA1.HashData(Encoding.UTF8.GetBytes(source)));
         });
     }

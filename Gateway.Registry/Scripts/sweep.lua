@@ -1,3 +1,6 @@
+#!lua flags=allow-oom
+-- (allow-oom: at maxmemory Redis refuses every other script's writes, and the sweep is what frees memory; a
+-- finalization it writes is small beside the removals, so a full Redis drains by itself as entries fall due.)
 -- One bounded sweep pass over a shard: at most P.batch entries, cost proportional to what is due.
 -- Finalization and archival happen at the entry's own deadline (event time), not at sweep time, so the
 -- outcome does not depend on how late the sweeper runs. Reply: 'more' (more is due) or 'done', and the evictions.

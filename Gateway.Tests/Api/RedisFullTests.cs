@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using Gateway.Registry;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Gateway.Tests.Api;
+
+/// <summary>
+/// Redis at its maxmemory (noeviction): writes answer 503 with Retry-After and store nothing, reads still answer,
+/// and the sweeper can still free memory, so the gateway recovers by itself once runs fall due.
+/// </summary>
+[Collection(RunsAlone.Name)]
+public sealed class RedisFullTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    // the next test class on this server must not find it full
+    public Task DisposeAsync() => SetMaxMemoryAsync(0);
+
+    [Fact]
+    public async Task Redis_full_answers_503_stores_nothing_and_the_sweeper_still_frees_memory()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero));
+        await using var api = new GatewayApiFactory(redis, clock: clock);
+        var client = api.ClientFor();
+        var finished = new List<string>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var run = await client.SpawnAsync($"agent:full-{i}", mode: "session");
+            await client.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "end" });
+            finished.Add(run.RunId);
+        }
+
+        // Redis a little above what it holds, then filled to its maxmemory with live runs (noeviction: Redis refuses
+        // every write that could grow it). used_memory moves with client buffers too, so the edge is found, not set.
+        await redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        await SetMaxMemoryAsync(await UsedMemoryAsync() + 64 * 1024);
+        var full = await Eventually.ValueAsync(
+            () => client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:filler", task = new string('x', 2000) }),
+            response => response.StatusCode == HttpStatusCode.ServiceUnavailable, "spawns fill Redis to its maxmemory", poll: TimeSpan.Zero);
+        Assert.Contains("Redis is full", (await full.ProblemAsync(503)).Detail);
+        Assert.Equal(TimeSpan.FromSeconds(5), full.Headers.RetryAfter?.Delta);
+
+        var before = await RedisFingerprint.OfAsync(redis);
+        var refused = await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:one-more", task = "t" });
+        await refused.ProblemAsync(503);
+        Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/runs/{finished[0]}")).StatusCode);
+
+        // The runs fall due: the sweeper removes them although Redis is full, and spawns work again.
+        clock.Advance(TimeSpan.FromMinutes(6));
+        await api.Registry.SweepAllAsync();
+        Assert.Equal(LookupOutcome.Gone, (await api.Registry.GetRunAsync("tenant-a", finished[0])).Outcome);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:one-more", task = "t" })).StatusCode);
+    }
+
+    private async Task<long> UsedMemoryAsync()
+    {
+        var info = await redis.Server.InfoAsync("memory");
+        return long.Parse(info.SelectMany(g => g).Single(p => p.Key == "used_memory").Value);
+    }
+
+    private Task SetMaxMemoryAsync(long bytes) =>
+        redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "maxmemory", bytes.ToString());
+}
