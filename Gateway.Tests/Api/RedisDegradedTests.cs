@@ -9,10 +9,11 @@ namespace Gateway.Tests.Api;
 
 /// <summary>
 /// Redis at its maxmemory (noeviction): writes answer 503 with Retry-After and store nothing, reads still answer,
-/// and the sweeper can still free memory, so the gateway recovers by itself once runs fall due.
+/// and the sweeper can still free memory, so the gateway recovers by itself once runs fall due. Redis too slow
+/// (every write paused past the client's timeout): 503, then served again by itself.
 /// </summary>
 [Collection(RunsAlone.Name)]
-public sealed class RedisFullTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+public sealed class RedisDegradedTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
 {
     public Task InitializeAsync() => redis.FlushAsync();
 
@@ -54,6 +55,28 @@ public sealed class RedisFullTests(RedisServer redis) : IClassFixture<RedisServe
         await api.Registry.SweepAllAsync();
         Assert.Equal(LookupOutcome.Gone, (await api.Registry.GetRunAsync("tenant-a", finished[0])).Outcome);
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:one-more", task = "t" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Redis_too_slow_answers_503_and_the_api_serves_again_when_it_answers()
+    {
+        // A client timeout well below the pause: Redis holding every write for 3 s is an outage to the API.
+        await using var api = new GatewayApiFactory(redis, new Dictionary<string, string>
+        {
+            ["ConnectionStrings:redis"] = redis.ConnectionString + ",asyncTimeout=500,syncTimeout=500",
+        });
+        var client = api.ClientFor();
+        var run = await client.SpawnAsync("agent:slow");
+
+        await redis.Admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "3000", "WRITE");
+        var slow = await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:slow", task = "t" });
+        Assert.Contains("Redis is unreachable", (await slow.ProblemAsync(503)).Detail);
+        Assert.Equal(TimeSpan.FromSeconds(5), slow.Headers.RetryAfter?.Delta);
+
+        await Eventually.ValueAsync(() => client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:slow", task = "after" }),
+            response => response.StatusCode == HttpStatusCode.Created, "a spawn answers 201 once the pause is over",
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(250));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/runs/{run.RunId}")).StatusCode);
     }
 
     private async Task<long> UsedMemoryAsync()
