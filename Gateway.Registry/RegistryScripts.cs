@@ -26,10 +26,8 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         RunAsync(script, shard, time.GetUtcNow(), args);
 
     /// <summary>As above, at a "now" the caller already used to compute a deadline it passes.</summary>
-    public async Task<ScriptReply> RunAsync(string script, Shard shard, DateTimeOffset now, params RedisValue[] args)
-    {
-        return ScriptReply.From(await EvaluateAsync(script, shard, now, args));
-    }
+    public async Task<ScriptReply> RunAsync(string script, Shard shard, DateTimeOffset now, params RedisValue[] args) =>
+        ScriptReply.From(await EvaluateAsync(script, shard, now, args));
 
     private async Task<RedisResult> EvaluateAsync(string script, Shard shard, DateTimeOffset now, RedisValue[] args)
     {
