@@ -37,6 +37,22 @@ public static class ProcStats
         catch (IOException) { return null; }
     }
 
+    /// <summary>The first child of a process (a `dotnet run` and the service it started), else the process itself.</summary>
+    public static int ChildOf(int pid)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture) == pid) return child;
+            }
+            catch (IOException) { }
+        }
+        return pid;
+    }
+
     /// <summary>The 1-minute load average: how quiet the machine was.</summary>
     public static double LoadAverage() =>
         double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using Aspire.Hosting;
+using Gateway.Bench.Measure;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,9 +32,9 @@ public sealed class BenchStack : IAsyncDisposable
     public Uri ApiUrl { get; }
 
     /// <summary>The gateway-api process itself (the orchestrator starts it through `dotnet run`).</summary>
-    public int? ApiPid { get; private set; }
+    public int? ApiPid { get; private init; }
 
-    public int? SweeperPid { get; private set; }
+    public int? SweeperPid { get; private init; }
 
     /// <summary>Each line the sweeper writes (its "Sweep pass" lines carry the evictions).</summary>
     public event Action<string>? SweeperLine;
@@ -57,10 +58,13 @@ public sealed class BenchStack : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         await app.StartAsync(timeout.Token);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-api", timeout.Token);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-sweeper", timeout.Token);
-        var stack = new BenchStack(app, (await app.GetConnectionStringAsync("redis", timeout.Token))!, app.GetEndpoint("gateway-api", "http"));
-        (stack.ApiPid, stack.SweeperPid) = (stack.ServicePid("gateway-api"), stack.ServicePid("gateway-sweeper"));
+        var api = await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-api", timeout.Token);
+        var sweeper = await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway-sweeper", timeout.Token);
+        var stack = new BenchStack(app, (await app.GetConnectionStringAsync("redis", timeout.Token))!, app.GetEndpoint("gateway-api", "http"))
+        {
+            ApiPid = ServicePid(api),
+            SweeperPid = ServicePid(sweeper),
+        };
         _ = stack.WatchSweeperAsync();
         return stack;
     }
@@ -81,13 +85,11 @@ public sealed class BenchStack : IAsyncDisposable
     private IResource Resource(string name) =>
         app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
 
-    private int? ServicePid(string name)
-    {
-        // Healthy already: this answers at once, with the resource's current snapshot.
-        var state = app.ResourceNotifications.WaitForResourceHealthyAsync(name).GetAwaiter().GetResult();
-        if (state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } pid) return null;
-        return ChildProcess.ServiceOf(Convert.ToInt32(pid));
-    }
+    /// <summary>The service's own process: the orchestrator reports the `dotnet run` that started it.</summary>
+    private static int? ServicePid(ResourceEvent healthy) =>
+        healthy.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+            ? ProcStats.ChildOf(Convert.ToInt32(pid))
+            : null;
 
     public async ValueTask DisposeAsync()
     {

@@ -2,9 +2,7 @@
 -- A live run already past a deadline is answered as it ended then (lazy expiry), not as still running.
 -- Reply: 'ok' { the run's hash fields and values... } | 'gone' | 'unknown'.
 local id, tenant = ARGV[3], ARGV[4]
-local rk = k('run:' .. id)
-local f = fields_of(rk, { 'tenant', 'status', 'timeout_at', 'active', 'perr_first' })
+local flat, f = read_answer(id, function(f) return f.tenant == tenant end)
 if not f.tenant then return missing(id) end
 if f.tenant ~= tenant then return reply('unknown') end
-expire_if_due(id, f)
-return reply('ok', redis.call('HGETALL', rk))
+return reply('ok', flat)

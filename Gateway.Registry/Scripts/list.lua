@@ -3,9 +3,7 @@
 -- Reply: 'ok' { id, n, the run's n hash fields and values, ... }.
 local values = {}
 for _, id in ipairs(redis.call('ZRANGE', k('ses:' .. ARGV[3]), 0, tonumber(ARGV[4]) - 1)) do
-  local rk = k('run:' .. id)
-  expire_if_due(id, fields_of(rk, { 'status', 'timeout_at', 'active', 'perr_first' }))
-  local fields = redis.call('HGETALL', rk)
+  local fields = read_answer(id)
   if #fields > 0 then
     values[#values + 1] = id
     values[#values + 1] = #fields

@@ -435,3 +435,17 @@ local function expire_if_due(id, f)
   if not f.perr_first and lease_of(tonumber(f.timeout_at), tonumber(f.active)) > NOW then return false end
   return finalize_if_due(id, NOW)
 end
+
+-- A run's hash as a read answers it, with one HGETALL (a second only if lazy expiry just finalized it): the
+-- fields and values as Redis lists them (empty if there is no run), and the same fields by name.
+-- may_expire(f): whether this reader may finalize the run (GET of another tenant's run must not).
+local function read_answer(id, may_expire)
+  local rk = k('run:' .. id)
+  local flat = redis.call('HGETALL', rk)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  if #flat > 0 and (not may_expire or may_expire(f)) and expire_if_due(id, f) then
+    flat = redis.call('HGETALL', rk)
+  end
+  return flat, f
+end
