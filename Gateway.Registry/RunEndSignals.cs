@@ -100,7 +100,7 @@ public sealed class RunEndSignals
         }
     }
 
-    public static RedisChannel Channel(Shard shard) => RedisChannel.Literal($"{shard.Prefix}ended");
+    public static RedisChannel Channel(Shard shard) => RedisChannel.Sharded($"{shard.Prefix}ended");
 
     private sealed class Waiters
     {

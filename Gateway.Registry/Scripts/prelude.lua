@@ -416,8 +416,10 @@ local function reply(outcome, values)
     end
     expire(stats, NOW + P.run_archive)
   end
-  -- waiters (RunEndSignals) listen on the shard's channel: one message however many runs ended
-  if #ENDED > 0 then redis.call('PUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
+  -- waiters (RunEndSignals) listen on the shard's channel: one message however many runs ended. Sharded pub/sub:
+  -- the channel is in the shard's slot, so on a Redis Cluster the message stays on that slot's master and its
+  -- replicas (PUBLISH is broadcast to every node of a cluster).
+  if #ENDED > 0 then redis.call('SPUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
   return { outcome, values or {}, evictions }
 end
 

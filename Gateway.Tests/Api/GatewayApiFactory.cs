@@ -15,9 +15,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Api;
 
-/// <summary>The real Gateway.Api host (Production environment) on a test's real Redis, with two tenants' keys,
+/// <summary>The real Gateway.Api host (Production environment) on a test's real Redis (a server or a cluster), with two tenants' keys,
 /// optional extra settings, and optionally a fake clock replacing TimeProvider.System.</summary>
-public sealed class GatewayApiFactory(RedisServer redis, IReadOnlyDictionary<string, string>? settings = null, FakeTimeProvider? clock = null,
+public sealed class GatewayApiFactory(IRedisStore redis, IReadOnlyDictionary<string, string>? settings = null, FakeTimeProvider? clock = null,
     Action<IServiceCollection>? services = null)
     : WebApplicationFactory<ApiEntryPoint>
 {
@@ -28,7 +28,7 @@ public sealed class GatewayApiFactory(RedisServer redis, IReadOnlyDictionary<str
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 
-    public RedisServer Redis => redis;
+    public IRedisStore Redis => redis;
 
     public RunRegistry Registry => Services.GetRequiredService<RunRegistry>();
 

@@ -9,16 +9,21 @@ namespace Gateway.Tests.Infrastructure;
 /// A real redis-server on a free loopback port, owned by one test class (IClassFixture&lt;RedisServer&gt;).
 /// It can be stopped and started again on the same port, to test outages.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public sealed class RedisServer : IRedisStore, IAsyncLifetime
 {
     public const string InstallHint = "redis-server is not installed: run `sudo apt-get install -y redis-server` (Debian/Ubuntu), or `bash .ci/run`, which installs it.";
 
     private Process? process;
     private ConnectionMultiplexer? admin;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; init; } = FreePort();
+
+    /// <summary>Server arguments beyond the defaults (a later one wins over a default, as redis-server reads them).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public string ConnectionString => $"127.0.0.1:{Port},allowAdmin=true";
+
+    public bool IsRunning => process is { HasExited: false };
 
     public IConnectionMultiplexer Admin => admin ?? throw new InvalidOperationException("Redis is not started.");
 
@@ -43,7 +48,7 @@ public sealed class RedisServer : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no" })
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no" }.Concat(Arguments))
         {
             info.ArgumentList.Add(arg);
         }
@@ -83,7 +88,9 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task<long> KeyCountAsync() => await Server.DatabaseSizeAsync();
 
-    private static int FreePort()
+    public IEnumerable<RedisKey> Keys() => Server.Keys(pattern: "*");
+
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -6,13 +6,13 @@ using StackExchange.Redis;
 
 namespace Gateway.Tests.Infrastructure;
 
-/// <summary>A RunRegistry on a real Redis with a fake clock, and a collector on its eviction counter.</summary>
+/// <summary>A RunRegistry on a real Redis (one server or a cluster) with a fake clock, and a collector on its eviction counter.</summary>
 public sealed class RegistryHarness : IAsyncDisposable
 {
     private readonly ServiceProvider services;
     private readonly ConnectionMultiplexer connection;
 
-    private RegistryHarness(RedisServer redis, RegistryOptions options, ConnectionMultiplexer connection)
+    private RegistryHarness(IRedisStore redis, RegistryOptions options, ConnectionMultiplexer connection)
     {
         this.connection = connection;
         Redis = redis;
@@ -24,7 +24,7 @@ public sealed class RegistryHarness : IAsyncDisposable
         Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(options), Clock), Metrics, new RunEndSignals(connection));
     }
 
-    public static async Task<RegistryHarness> CreateAsync(RedisServer redis, RegistryOptions? options = null, bool flush = true)
+    public static async Task<RegistryHarness> CreateAsync(IRedisStore redis, RegistryOptions? options = null, bool flush = true)
     {
         if (flush) await redis.FlushAsync();
         var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
@@ -33,7 +33,7 @@ public sealed class RegistryHarness : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero));
 
-    public RedisServer Redis { get; }
+    public IRedisStore Redis { get; }
 
     public RegistryOptions Options { get; }
 

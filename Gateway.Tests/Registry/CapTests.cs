@@ -8,7 +8,7 @@ namespace Gateway.Tests.Registry;
 /// counted as 'cap', and nothing else changes; a cap lowered by configuration is restored by the next sweep.
 /// One shard, so a cap across all shards is the cap of that shard.
 /// </summary>
-public sealed class CapTests(RedisServer redis) : IClassFixture<RedisServer>
+public abstract class CapTests(IRedisStore redis)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
@@ -168,3 +168,7 @@ public sealed class CapTests(RedisServer redis) : IClassFixture<RedisServer>
         }, after.Evictions.Tally());
     }
 }
+
+public sealed class CapTestsOnServer(RedisServer redis) : CapTests(redis), IClassFixture<RedisServer>;
+
+public sealed class CapTestsOnCluster(RedisCluster redis) : CapTests(redis), IClassFixture<RedisCluster>;

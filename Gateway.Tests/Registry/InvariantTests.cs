@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Gateway.Tests.Registry;
 
 /// <summary>The properties that make the registries bounded by construction.</summary>
-public sealed class InvariantTests(RedisServer redis) : IClassFixture<RedisServer>
+public abstract class InvariantTests(IRedisStore redis)
 {
     [Fact]
     public async Task The_seeds_batch_leaves_zero_keys_once_past_the_longest_retention()
@@ -57,7 +57,7 @@ public sealed class InvariantTests(RedisServer redis) : IClassFixture<RedisServe
         var aborted = await h.SpawnAsync("s3");
         await h.Registry.AbortRunAsync("t1", aborted);
 
-        var keys = redis.Server.Keys(pattern: "*").ToList();
+        var keys = redis.Keys().ToList();
         Assert.Contains(keys, k => k.ToString().Contains(":run:"));
         Assert.Contains(keys, k => k.ToString().Contains(":rcp:"));
         Assert.Contains(keys, k => k.ToString().Contains(":ddp:"));
@@ -182,3 +182,7 @@ public sealed class InvariantTests(RedisServer redis) : IClassFixture<RedisServe
         Assert.Equal(TimeSpan.FromMinutes(2), snapshot.Lag);
     }
 }
+
+public sealed class InvariantTestsOnServer(RedisServer redis) : InvariantTests(redis), IClassFixture<RedisServer>;
+
+public sealed class InvariantTestsOnCluster(RedisCluster redis) : InvariantTests(redis), IClassFixture<RedisCluster>;

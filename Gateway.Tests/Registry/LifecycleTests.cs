@@ -3,7 +3,7 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Registry;
 
-public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServer>
+public abstract class LifecycleTests(IRedisStore redis)
 {
     [Fact]
     public async Task A_run_that_starts_and_ends_is_ok_and_announced_once()
@@ -159,3 +159,7 @@ public sealed class LifecycleTests(RedisServer redis) : IClassFixture<RedisServe
         foreach (var w in idleWatches) w.Dispose();
     }
 }
+
+public sealed class LifecycleTestsOnServer(RedisServer redis) : LifecycleTests(redis), IClassFixture<RedisServer>;
+
+public sealed class LifecycleTestsOnCluster(RedisCluster redis) : LifecycleTests(redis), IClassFixture<RedisCluster>;

@@ -9,7 +9,7 @@ namespace Gateway.Tests.Registry;
 /// checked after every step against <see cref="RegistryModel"/>; at the end, the clock past the longest
 /// retention and one sweep must leave Redis with no key at all.
 /// </summary>
-public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServer>
+public abstract class ModelBasedTests(IRedisStore redis)
 {
     private static readonly TimeSpan[] Advances =
         [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(16), TimeSpan.FromMinutes(1),
@@ -187,7 +187,7 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
         // a session's log and run list exist exactly while one of its runs does
         Assert.Equal(model.Runs.Values.Select(r => (r.Tenant, r.Session)).Distinct().Count(), snapshot[Registries.SessionLogs].Entries);
         // the safety net: whatever the operations did, no key is left without a TTL
-        foreach (var key in h.Redis.Server.Keys(pattern: "*"))
+        foreach (var key in h.Redis.Keys())
         {
             Assert.True(await h.Db.KeyTimeToLiveAsync(key) is not null, $"{key} has no TTL");
         }
@@ -195,3 +195,7 @@ public sealed class ModelBasedTests(RedisServer redis) : IClassFixture<RedisServ
 
     private sealed class ModelMismatch(string message, Exception inner) : Exception(message, inner);
 }
+
+public sealed class ModelBasedTestsOnServer(RedisServer redis) : ModelBasedTests(redis), IClassFixture<RedisServer>;
+
+public sealed class ModelBasedTestsOnCluster(RedisCluster redis) : ModelBasedTests(redis), IClassFixture<RedisCluster>;

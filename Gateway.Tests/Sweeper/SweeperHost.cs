@@ -18,7 +18,7 @@ namespace Gateway.Tests.Sweeper;
 /// One Gateway.Sweeper process (its real Program.cs) on a real Redis, with the test's clock. Several hosts may
 /// share one clock so that they agree on "now". Passes run in lockstep with <see cref="TickAsync"/>.
 /// </summary>
-public sealed class SweeperHost(RedisServer redis, FakeTimeProvider clock, params (string Key, string Value)[] settings)
+public sealed class SweeperHost(IRedisStore redis, FakeTimeProvider clock, params (string Key, string Value)[] settings)
     : WebApplicationFactory<SweeperEntryPoint>
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -31,6 +31,10 @@ public sealed class SweeperHost(RedisServer redis, FakeTimeProvider clock, param
     public FakeLogCollector Logs => Services.GetFakeLogCollector();
 
     public int PassesLogged => Logs.GetSnapshot().Count(r => r.Category == typeof(SweeperService).FullName && PassEventIds.Contains(r.Id.Id));
+
+    /// <summary>Whether the latest pass logged did its work (Pass, Idle) rather than fail.</summary>
+    public bool LastPassSucceeded => Logs.GetSnapshot()
+        .LastOrDefault(r => r.Category == typeof(SweeperService).FullName && PassEventIds.Contains(r.Id.Id))?.Id.Id is 2 or 3;
 
     public IReadOnlyList<FakeLogRecord> SweeperLogs(LogLevel level) =>
         Logs.GetSnapshot().Where(r => r.Category == typeof(SweeperService).FullName && r.Level == level).ToList();
