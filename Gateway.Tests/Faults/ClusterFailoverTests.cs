@@ -7,6 +7,7 @@ using Gateway.Registry;
 using Gateway.Tests.Api;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Sweeper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -46,6 +47,20 @@ public sealed class ClusterFailoverTests(RedisCluster cluster, ITestOutputHelper
         }
         var victimNode = cluster.Nodes.Single(n => victim.EndsWith($":{n.Port}", StringComparison.Ordinal));
 
+        // a client waiting for a run on the killed master's shards, subscribed to that master's end channel
+        var waiter = api.ClientFor();
+        var waitedSession = Enumerable.Range(0, 100).Select(i => $"waited-{i}").First(s => victimShards.Contains(Shard.ForSession("tenant-a", s, options.Shards).Number));
+        var waited = await waiter.SpawnAsync(waitedSession);
+        await waiter.AcceptedAsync(waited.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
+        // a wait that polls the run while its master is down answers 503 (Retry-After): the client waits again
+        var waiting = Task.Run(async () =>
+        {
+            var (answer, _) = await RetryAsync(() => waiter.GetAsync($"/v1/runs/{waited.RunId}/wait?timeoutMs=120000"), CancellationToken.None);
+            return await answer!.Content.ReadFromJsonAsync<WaitResponse>(GatewayApiFactory.Json);
+        });
+        var signals = api.Services.GetRequiredService<RunEndSignals>();
+        await Eventually.TrueAsync(() => signals.WaitingRuns == 1, "the wait is watching the run's end");
+
         var ledger = new Ledger();
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, Clients).Select(c => DriveAsync(api.ClientFor(), c, ledger, options.Shards, stop.Token)).ToList();
@@ -75,6 +90,14 @@ public sealed class ClusterFailoverTests(RedisCluster cluster, ITestOutputHelper
         });
         var (apiRecovered, sweeperRecovered) = (await apiRecovery, await sweeperRecovery);
 
+        // The wait ends with the run: by its end signal, or, when the failover lost its subscription (the client
+        // does not always follow a sharded channel to the promoted replica), by its fallback poll within a second.
+        await waiter.AcceptedAsync(waited.RunId, new { seq = 2, stream = "lifecycle", phase = "end" });
+        var ended = Stopwatch.StartNew();
+        var wait = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((RunStatus.Ok, true), (wait!.Status, wait.Done));
+        var waitAnswered = ended.Elapsed;
+
         await stop.CancelAsync();
         await Task.WhenAll(load);
         await cluster.HealthyAsync();
@@ -98,7 +121,8 @@ public sealed class ClusterFailoverTests(RedisCluster cluster, ITestOutputHelper
         var acknowledged = ledger.Runs.Values.Sum(r => 1 + r.Events.Count);
         output.WriteLine($"victim {victim} held shards [{string.Join(",", victimShards)}]; {acknowledged} operations acknowledged " +
             $"({ledger.Runs.Count} spawns); API serving its shards again {apiRecovered.TotalSeconds:F1} s after the SIGKILL, " +
-            $"sweeper passes {sweeperRecovered.TotalSeconds:F1} s; lost: {lost.Count}" +
+            $"sweeper passes {sweeperRecovered.TotalSeconds:F1} s; a wait from before the kill answered {waitAnswered.TotalSeconds:F2} s after its run's end; " +
+            $"lost: {lost.Count}" +
             string.Concat(lost.Select(l => $"\n  {l.What}, acknowledged {l.BeforeKill.TotalMilliseconds:F0} ms before the kill")));
         Assert.All(lost, l => Assert.True(l.BeforeKill <= ReplicationWindow, $"{l.What} acknowledged {l.BeforeKill} before the kill was lost"));
 
