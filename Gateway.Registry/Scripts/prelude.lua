@@ -93,9 +93,16 @@ local function note_due(name, deadline)
   if at and at > deadline then set_hint(name, deadline) end
 end
 
--- Writes the hints this script changed (reply does, once per script).
+-- Writes the hints this script changed (reply does, once per script). A shard whose indexes are all empty keeps
+-- no hints: a write that stores nothing else (another tenant's refused request) stores none either.
 local function save_hints()
   if not HINTS_SET or not next(HINTS_SET) then return end
+  local empty = true
+  for _, name in ipairs(INDEXES) do empty = empty and HINTS[name] == NONE end
+  if empty then
+    redis.call('DEL', k('due'))
+    return
+  end
   local flat = {}
   for name in pairs(HINTS_SET) do
     flat[#flat + 1] = name
