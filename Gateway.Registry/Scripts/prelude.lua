@@ -506,11 +506,11 @@ end
 -- a run is finalized at its lease or pending error's deadline, archived relative to that, whenever it is
 -- noticed). The sweep (sweep.lua) and every write (spawn, event, abort, recipients; P.retire) share it, as
 -- Redis expires keys both lazily and actively: with no sweeper at all, traffic on a shard keeps it within its
--- retention. A write looks only at indexes its hints say are due (one HGETALL when nothing is); the sweep
--- (every = true) looks at all of them whatever the hints say, and sets them right. Returns the budget left.
-local function retire(budget, every)
+-- retention. Both look only at the indexes their hints say are due: one HGETALL when nothing is (an idle
+-- sweep too). Returns the budget left.
+local function retire(budget)
   local h = hints()
-  local function is_due(name) return every or (h[name] or -NONE) <= NOW end
+  local function is_due(name) return (h[name] or -NONE) <= NOW end
 
   -- Each phase is one batch (BULK): the changes it defers are applied together when it ends. When it left
   -- budget over, it took everything due, so its index's first deadline is the hint.

@@ -5,7 +5,7 @@
 -- Finalization and archival happen at the entry's own deadline (event time), not at sweep time, so the
 -- outcome does not depend on how late the sweeper runs. Reply: 'more' (more is due) or 'done', and the evictions.
 -- The due entries first (retire, prelude.lua: the same phases every write runs with its own small budget).
-local budget = retire(P.batch, true)
+local budget = retire(P.batch)
 
 -- Caps lowered by configuration since entries were written: bring each registry back under its cap.
 local function over_cap(name, cap, evict)
