@@ -66,16 +66,18 @@ end
 -- Redis again rather than trust what this script set before (a key emptied and re-created had no TTL).
 local function forget(key) EXPIRES[key] = nil end
 
--- Due hints (gw:{NN}:due, a hash): per deadline index, a time no later than its earliest deadline, so a write
--- tells with one HGETALL whether anything of its shard is due (retire, below). Every entry indexed lowers its
--- index's hint (note_due); removals leave it low, which only costs a look; a missing hint is unknown (-inf).
+-- Due hints (gw:{NN}:due): per deadline index, a time no later than its earliest deadline, so a write tells
+-- with one GET whether anything of its shard is due (retire, below). Every entry indexed lowers its index's
+-- hint (note_due); removals leave it low, which only costs a look. The key holds a MessagePack array in INDEXES'
+-- order (one C call to decode, as the policy); no key, or 0, is unknown, which reads as due.
 local NONE = 4503599627370496 -- 2^52 ms: the hint of an empty index
-local HINTS, HINTS_SET
+local HINTS, HINTS_CHANGED
 local function hints()
   if not HINTS then
-    HINTS, HINTS_SET = {}, {}
-    local flat = redis.call('HGETALL', k('due'))
-    for i = 1, #flat, 2 do HINTS[flat[i]] = tonumber(flat[i + 1]) end
+    HINTS = {}
+    local packed = redis.call('GET', k('due'))
+    local values = packed and cmsgpack.unpack(packed) or {}
+    for i, name in ipairs(INDEXES) do HINTS[name] = values[i] or 0 end
   end
   return HINTS
 end
@@ -84,32 +86,28 @@ local function set_hint(name, at)
   local h = hints()
   if h[name] ~= at then
     h[name] = at
-    HINTS_SET[name] = true
+    HINTS_CHANGED = true
   end
 end
 
 local function note_due(name, deadline)
-  local at = hints()[name]
-  if at and at > deadline then set_hint(name, deadline) end
+  if hints()[name] > deadline then set_hint(name, deadline) end
 end
 
--- Writes the hints this script changed (reply does, once per script). A shard whose indexes are all empty keeps
--- no hints: a write that stores nothing else (another tenant's refused request) stores none either.
+-- Writes the hints if this script changed them (reply does, once per script). A shard whose indexes are all
+-- empty keeps no hints: a write that stores nothing else (another tenant's refused request) stores none either.
 local function save_hints()
-  if not HINTS_SET or not next(HINTS_SET) then return end
-  local empty = true
-  for _, name in ipairs(INDEXES) do empty = empty and HINTS[name] == NONE end
+  if not HINTS_CHANGED then return end
+  local values, empty = {}, true
+  for i, name in ipairs(INDEXES) do
+    values[i] = HINTS[name]
+    empty = empty and values[i] == NONE
+  end
   if empty then
     redis.call('DEL', k('due'))
-    return
+  else
+    redis.call('SET', k('due'), cmsgpack.pack(values), 'PX', ms(P.run_archive + P.slack))
   end
-  local flat = {}
-  for name in pairs(HINTS_SET) do
-    flat[#flat + 1] = name
-    flat[#flat + 1] = ms(HINTS[name])
-  end
-  redis.call('HSET', k('due'), unpack(flat))
-  expire(k('due'), NOW + P.run_archive)
 end
 
 -- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
@@ -506,11 +504,11 @@ end
 -- a run is finalized at its lease or pending error's deadline, archived relative to that, whenever it is
 -- noticed). The sweep (sweep.lua) and every write (spawn, event, abort, recipients; P.retire) share it, as
 -- Redis expires keys both lazily and actively: with no sweeper at all, traffic on a shard keeps it within its
--- retention. Both look only at the indexes their hints say are due: one HGETALL when nothing is (an idle
--- sweep too). Returns the budget left.
+-- retention. Both look only at the indexes their hints say are due: one GET when nothing is (an idle sweep
+-- too). Returns the budget left.
 local function retire(budget)
   local h = hints()
-  local function is_due(name) return (h[name] or -NONE) <= NOW end
+  local function is_due(name) return h[name] <= NOW end
 
   -- Each phase is one batch (BULK): the changes it defers are applied together when it ends. When it left
   -- budget over, it took everything due, so its index's first deadline is the hint.
