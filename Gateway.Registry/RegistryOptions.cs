@@ -43,6 +43,10 @@ public sealed class RegistryOptions
     /// <summary>Most entries one sweep call touches, so cleanup never stalls traffic.</summary>
     public int SweepBatchSize { get; set; } = 1000;
 
+    /// <summary>Most due entries of its shard a write (spawn, event, abort, recipients) retires before its own
+    /// change, so that traffic keeps the registries within their retention even with no sweeper; 0: none.</summary>
+    public int RetirePerWrite { get; set; } = 8;
+
     /// <summary>Most entries kept in one session's event log; the oldest go first.</summary>
     public int SessionLogMaxLength { get; set; } = 1000;
 

@@ -36,6 +36,7 @@ public sealed class RetentionPolicy
         ("cap_aborted", o => PerShard(o, o.MaxEntries.AbortedRuns)),
         ("cap_recipients", o => o.MaxEntries.RecipientsPerRun),
         ("batch", o => o.SweepBatchSize),
+        ("retire", o => o.RetirePerWrite),
     ];
 
     public RetentionPolicy(RegistryOptions options)
@@ -96,6 +97,8 @@ public sealed class RetentionPolicy
         if (o.PendingErrorMax < o.PendingErrorGrace) errors.Add("Registry:PendingErrorMax must be at least PendingErrorGrace.");
         if (o.Shards is < 1 or > 256) errors.Add($"Registry:Shards must be 1..256 (was {o.Shards}).");
         if (o.SweepBatchSize < 1) errors.Add("Registry:SweepBatchSize must be at least 1.");
+        // (a write's latency grows with it: a thousand is already a whole sweep batch)
+        if (o.RetirePerWrite is < 0 or > 1000) errors.Add($"Registry:RetirePerWrite must be 0..1000 (was {o.RetirePerWrite}).");
         if (o.SessionLogMaxLength < 1) errors.Add("Registry:SessionLogMaxLength must be at least 1.");
         var caps = o.MaxEntries;
         foreach (var (name, cap) in new[] { ("Runs", caps.Runs), ("DedupeKeys", caps.DedupeKeys),

@@ -2,6 +2,7 @@
 -- ARGV: now, policy, tenant, session, id
 -- Reply: 'ok' { the ids of the runs it aborted } | 'finished' { status } | 'gone' | 'unknown'.
 local tenant, session, id = ARGV[3], ARGV[4], ARGV[5]
+retire_on_write()
 
 local function abort(run)
   -- a run already past its deadline ended then, not now

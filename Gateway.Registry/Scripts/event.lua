@@ -2,6 +2,7 @@
 -- kind: start | end | error (lifecycle) or any agent stream name (assistant, tool, ...).
 -- Reply: 'ok' { entry id } | 'duplicate' / 'gap' { last seq } | 'finished' { status } | 'gone' | 'unknown'.
 local id, tenant, kind, seq, data = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+retire_on_write()
 local rk = k('run:' .. id)
 local f = fields_of(rk, { 'tenant', 'status', 'seq', 'session', 'timeout_at', 'perr_first', 'active' })
 if not f.tenant then return missing(id) end

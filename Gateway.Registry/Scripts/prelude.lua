@@ -66,6 +66,50 @@ end
 -- Redis again rather than trust what this script set before (a key emptied and re-created had no TTL).
 local function forget(key) EXPIRES[key] = nil end
 
+-- Due hints (gw:{NN}:due): per deadline index, a time no later than its earliest deadline, so a write tells
+-- with one GET whether anything of its shard is due (retire, below). Every entry indexed lowers its index's
+-- hint (note_due); removals leave it low, which only costs a look. The key holds a MessagePack array in INDEXES'
+-- order (one C call to decode, as the policy); no key, or 0, is unknown, which reads as due.
+local NONE = 4503599627370496 -- 2^52 ms: the hint of an empty index
+local HINTS, HINTS_CHANGED
+local function hints()
+  if not HINTS then
+    HINTS = {}
+    local packed = redis.call('GET', k('due'))
+    local values = packed and cmsgpack.unpack(packed) or {}
+    for i, name in ipairs(INDEXES) do HINTS[name] = values[i] or 0 end
+  end
+  return HINTS
+end
+
+local function set_hint(name, at)
+  local h = hints()
+  if h[name] ~= at then
+    h[name] = at
+    HINTS_CHANGED = true
+  end
+end
+
+local function note_due(name, deadline)
+  if hints()[name] > deadline then set_hint(name, deadline) end
+end
+
+-- Writes the hints if this script changed them (reply does, once per script). A shard whose indexes are all
+-- empty keeps no hints: a write that stores nothing else (another tenant's refused request) stores none either.
+local function save_hints()
+  if not HINTS_CHANGED then return end
+  local values, empty = {}, true
+  for i, name in ipairs(INDEXES) do
+    values[i] = HINTS[name]
+    empty = empty and values[i] == NONE
+  end
+  if empty then
+    redis.call('DEL', k('due'))
+  else
+    redis.call('SET', k('due'), cmsgpack.pack(values), 'PX', ms(P.run_archive + P.slack))
+  end
+end
+
 -- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
 -- are collected and applied after the batch with one variadic call each, instead of a call per entry: index
 -- changes (one ZREM and one ZADD per index), the keys removed runs leave (one DEL), the completions appended to
@@ -85,6 +129,7 @@ end
 -- entry within it (`reindex`) need no TTL call of their own.
 local function index(name, member, deadline, flag, bound)
   if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
+  note_due(name, deadline)
   if BULK and not flag then
     local b = bulk_of(name)
     b.add[#b.add + 1] = ms(deadline)
@@ -103,6 +148,7 @@ end
 -- Moves an existing entry to a deadline within the bound it was indexed with: the index key's TTL already
 -- covers it.
 local function reindex(name, member, deadline)
+  note_due(name, deadline)
   redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
 end
 
@@ -358,7 +404,10 @@ local function finalize(id, status, reason, at, err, f)
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
   index('done', id, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
-  if f.rcp then redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id) end
+  if f.rcp then
+    note_due('rcp', at + P.rcp_final)
+    redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id)
+  end
   append(f.tenant .. '/' .. f.session, run_bound(timeout_at), id, f.seq, 'completion',
     status .. ' ' .. reason .. ' ' .. (err or ''))
   ENDED[#ENDED + 1] = id
@@ -406,6 +455,7 @@ end
 -- { outcome, { values... }, { "registry:reason", n, ... } }. The eviction counts of the call also go to the
 -- shard's counters (read by GET /v1/registry); the runs that ended are announced to their waiters.
 local function reply(outcome, values)
+  save_hints()
   local evictions = {}
   if next(COUNTS) then
     local stats = k('stats')
@@ -450,4 +500,91 @@ local function read_answer(id, may_expire)
     flat = redis.call('HGETALL', rk)
   end
   return flat, f
+end
+
+-- Retirement: the due entries of this shard go, at most `budget` of them, each at its own deadline (event time:
+-- a run is finalized at its lease or pending error's deadline, archived relative to that, whenever it is
+-- noticed). The sweep (sweep.lua) and every write (spawn, event, abort, recipients; P.retire) share it, as
+-- Redis expires keys both lazily and actively: with no sweeper at all, traffic on a shard keeps it within its
+-- retention. Both look only at the indexes their hints say are due: one GET when nothing is (an idle sweep
+-- too). Returns the budget left.
+local function retire(budget)
+  local h = hints()
+  local function is_due(name) return h[name] <= NOW end
+
+  -- Each phase is one batch (BULK): the changes it defers are applied together when it ends. When it left
+  -- budget over, it took everything due, so its index's first deadline is the hint.
+  local function settle(name)
+    if budget <= 0 then return end
+    local first = redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')[2]
+    set_hint(name, tonumber(first) or NONE)
+  end
+  local function each_due(name, fn)
+    if budget <= 0 or not is_due(name) then return false end
+    local items = redis.call('ZRANGEBYSCORE', idx(name), '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, budget)
+    bulk_begin()
+    for i = 1, #items, 2 do
+      fn(items[i], tonumber(items[i + 1]))
+      budget = budget - 1
+    end
+    bulk_end()
+    settle(name)
+    return #items > 0
+  end
+  -- Entries that own nothing else (tombstones, aborted-run marks) leave in one call: the due ones are the
+  -- lowest-ranked of their index.
+  local function drop_due(name, registry)
+    if budget <= 0 or not is_due(name) then return end
+    local n = math.min(redis.call('ZCOUNT', idx(name), '-inf', NOW), budget)
+    if n > 0 then
+      forget(idx(name))
+      redis.call('ZREMRANGEBYRANK', idx(name), 0, n - 1)
+      count(registry, 'ttl', n)
+      budget = budget - n
+    end
+    settle(name)
+  end
+
+  -- A live run is finalized at its earliest passed deadline: a pending error's grace or its context lease.
+  -- Every entry a phase takes leaves that index: one not finalized belongs to a run no longer live (stale).
+  each_due('perr', function(id)
+    if not finalize_if_due(id, NOW) then
+      drop('perr', id)
+      count('pending_errors', 'ttl')
+    end
+  end)
+  each_due('live', function(id, lease)
+    if not finalize_if_due(id, NOW, lease) then
+      drop('live', id)
+      count('run_contexts', 'ttl')
+    end
+  end)
+
+  -- (tombstones beyond their cap go once, after the batch)
+  if each_due('done', function(id, d) remove_run(id, 'ttl', d) end) then cap_tombstones() end
+
+  drop_due('abrt', 'aborted_runs')
+
+  each_due('rcp', function(id)
+    forget(k('rcp:' .. id))
+    redis.call('DEL', k('rcp:' .. id))
+    unindex('rcp', id)
+    count('tool_recipients', 'ttl')
+  end)
+
+  each_due('ddp', function(key) remove_dedupe(key, 'ttl') end)
+
+  -- a session's log normally goes with its last run; this is the safety net's deadline
+  each_due('ses', function(sid)
+    remove_session(sid)
+    count('session_logs', 'ttl')
+  end)
+
+  drop_due('gone', 'tombstones')
+  return budget
+end
+
+-- A write's retirement (P.retire entries at most; 0: the sweeper alone), before its own change.
+local function retire_on_write()
+  if P.retire > 0 then retire(P.retire) end
 end

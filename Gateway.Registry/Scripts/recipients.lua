@@ -2,6 +2,8 @@
 -- ARGV: now, policy, id, tenant, n_add, add..., remove...; nothing to add or remove reads them.
 -- Reply: 'ok' { recipients } | 'full' { the cap } | 'gone' | 'unknown'.
 local id, tenant, n_add = ARGV[3], ARGV[4], tonumber(ARGV[5])
+-- (a read, with nothing to add or remove, retires nothing)
+if #ARGV > 5 then retire_on_write() end
 local rk = k('run:' .. id)
 local f = fields_of(rk, { 'tenant', 'status' })
 if not f.tenant then return missing(id) end

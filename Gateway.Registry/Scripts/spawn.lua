@@ -4,6 +4,7 @@
 local id, tenant, session = ARGV[3], ARGV[4], ARGV[5]
 local timeout_at, dedupe = tonumber(ARGV[11]), ARGV[12]
 local sid = tenant .. '/' .. session
+retire_on_write()
 
 if dedupe ~= '' then
   local due = tonumber(redis.call('ZSCORE', idx('ddp'), dedupe))

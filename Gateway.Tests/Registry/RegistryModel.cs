@@ -181,6 +181,57 @@ internal sealed class RegistryModel(RegistryOptions o)
         foreach (var (id, _) in Tombstones.Where(t => t.Value <= now).ToList()) Tombstones.Remove(id);
     }
 
+    /// <summary>A write's retirement (prelude.lua's <c>retire</c>): before its own change, at most
+    /// <paramref name="budget"/> due entries of the write's shard go, each at its own deadline, phase by phase in
+    /// the sweep's order (pending errors, leases, archived runs, abort markers, recipients, dedupe keys,
+    /// tombstones; by deadline, then id), each phase with what the earlier ones left of the budget.</summary>
+    public void Retire(int shard, DateTimeOffset now, int budget)
+    {
+        var left = budget;
+        List<T> Take<T>(IEnumerable<T> due)
+        {
+            var taken = due.Take(Math.Max(left, 0)).ToList();
+            left -= taken.Count;
+            return taken;
+        }
+        var runs = Runs.Values.Where(r => ShardOf(r.Id) == shard).ToList();
+        foreach (var run in Take(runs.Where(r => r.IsLive && r.ErrorDeadline <= now).OrderBy(r => r.ErrorDeadline).ThenBy(r => r.Id, StringComparer.Ordinal)))
+        {
+            FinalizeIfDue(run, now);
+        }
+        foreach (var run in Take(runs.Where(r => r.IsLive && r.Lease <= now).OrderBy(r => r.Lease).ThenBy(r => r.Id, StringComparer.Ordinal)))
+        {
+            FinalizeIfDue(run, now);
+        }
+        var archived = Take(runs.Where(r => r.ArchiveAt <= now).OrderBy(r => r.ArchiveAt).ThenBy(r => r.Id, StringComparer.Ordinal));
+        foreach (var run in archived) RemoveRun(run, run.ArchiveAt!.Value, now, capTombstones: false);
+        if (archived.Count > 0) CapTombstones();
+        runs = runs.Where(r => Runs.ContainsKey(r.Id)).ToList();
+        foreach (var run in Take(runs.Where(r => r.AbortDeadline <= now).OrderBy(r => r.AbortDeadline).ThenBy(r => r.Id, StringComparer.Ordinal)))
+        {
+            run.AbortDeadline = null;
+        }
+        foreach (var run in Take(runs.Where(r => r.Recipients.Count > 0 && r.RecipientsDeadline <= now)
+                     .OrderBy(r => r.RecipientsDeadline).ThenBy(r => r.Id, StringComparer.Ordinal)))
+        {
+            run.Recipients.Clear();
+        }
+        foreach (var (key, _) in Take(Dedupe.Where(d => ShardOf(d.Value.RunId) == shard && d.Value.Deadline <= now)
+                     .OrderBy(d => d.Value.Deadline).ThenBy(d => d.Key, StringComparer.Ordinal)))
+        {
+            RemoveDedupe(key);
+        }
+        // (a session's log goes with its last run: its own deadline is never due while the model holds one)
+        foreach (var (id, _) in Take(Tombstones.Where(t => ShardOf(t.Key) == shard && t.Value <= now)
+                     .OrderBy(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal)))
+        {
+            Tombstones.Remove(id);
+        }
+    }
+
+    /// <summary>The shard a run id names (its first two hex digits), as Shard.TryFromRunId reads it.</summary>
+    public static int ShardOf(string runId) => Convert.ToInt32(runId[..2], 16);
+
     private bool AbortIfLive(Run run, DateTimeOffset now)
     {
         if (!run.IsLive || FinalizeIfDue(run, now)) return false;

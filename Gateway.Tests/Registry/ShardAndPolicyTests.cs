@@ -44,6 +44,7 @@ public sealed class ShardAndPolicyTests
         Assert.Equal(TimeSpan.FromHours(24), o.MaxRunLifetime);
         Assert.Equal(TimeSpan.FromHours(1), o.TombstoneRetention);
         Assert.Equal(1000, o.SessionLogMaxLength);
+        Assert.Equal(8, o.RetirePerWrite);
         Assert.Equal((1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1000),
             (o.MaxEntries.Runs, o.MaxEntries.DedupeKeys, o.MaxEntries.SessionLogs, o.MaxEntries.Tombstones, o.MaxEntries.AbortedRuns, o.MaxEntries.RecipientsPerRun));
     }
@@ -113,6 +114,10 @@ public sealed class ShardAndPolicyTests
         Assert.Contains("Registry:ContextIdleTimeout", error.Message);
         Assert.Contains("Registry:Shards", error.Message);
         Assert.Contains("Registry:MaxEntries:Runs", error.Message);
+        Assert.Contains("Registry:RetirePerWrite must be 0..1000 (was -1)",
+            Assert.Throws<ArgumentException>(() => new RetentionPolicy(new RegistryOptions { RetirePerWrite = -1 })).Message);
+        Assert.Contains("Registry:RetirePerWrite must be 0..1000 (was 1001)",
+            Assert.Throws<ArgumentException>(() => new RetentionPolicy(new RegistryOptions { RetirePerWrite = 1001 })).Message);
     }
 
     [Fact]
