@@ -9,7 +9,7 @@ namespace Gateway.Tests.Registry;
 /// rest for the next write or the sweeper; 0 turns it off. The probe is the emptiest write there is: aborting a
 /// session with no runs, in the shard under test.
 /// </summary>
-public sealed class RetireOnWriteTests(RedisServer redis) : IClassFixture<RedisServer>
+public abstract class RetireOnWriteTests(IRedisStore redis)
 {
     private const string Session = "agent:a";
 
@@ -139,3 +139,7 @@ public sealed class RetireOnWriteTests(RedisServer redis) : IClassFixture<RedisS
     private static async Task<LookupOutcome[]> LookupsAsync(RegistryHarness h, List<string> runs) =>
         await Task.WhenAll(runs.Select(async id => (await h.Registry.GetRunAsync("t1", id)).Outcome));
 }
+
+public sealed class RetireOnWriteTestsOnServer(RedisServer redis) : RetireOnWriteTests(redis), IClassFixture<RedisServer>;
+
+public sealed class RetireOnWriteTestsOnCluster(RedisCluster redis) : RetireOnWriteTests(redis), IClassFixture<RedisCluster>;
