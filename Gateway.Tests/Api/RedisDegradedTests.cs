@@ -10,7 +10,8 @@ namespace Gateway.Tests.Api;
 /// <summary>
 /// Redis at its maxmemory (noeviction): writes answer 503 with Retry-After and store nothing, reads still answer,
 /// and the sweeper can still free memory, so the gateway recovers by itself once runs fall due. Redis too slow
-/// (every write paused past the client's timeout): 503, then served again by itself.
+/// (every write paused past the client's timeout, or the whole server asleep): 503, then served again by itself.
+/// Redis busy running another client's script: 503 that says so, nothing stored, served again when it ends.
 /// </summary>
 [Collection(RunsAlone.Name)]
 public sealed class RedisDegradedTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
@@ -77,6 +78,68 @@ public sealed class RedisDegradedTests(RedisServer redis) : IClassFixture<RedisS
             response => response.StatusCode == HttpStatusCode.Created, "a spawn answers 201 once the pause is over",
             TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(250));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/runs/{run.RunId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Redis_busy_running_a_script_answers_503_stores_nothing_and_the_api_serves_again_when_it_ends()
+    {
+        await using var api = new GatewayApiFactory(redis);
+        var client = api.ClientFor();
+        var run = await client.SpawnAsync("agent:busy");
+        await redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "busy-reply-threshold", "100");
+        var before = await RedisFingerprint.OfAsync(redis);
+
+        // Another client's script holds Redis for 2 s; past the threshold Redis answers every other command BUSY.
+        var busy = redis.Admin.GetDatabase().ExecuteAsync("EVAL", """
+            local function now() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
+            local start = now()
+            repeat until now() - start > 2000000
+            return 1
+            """, "0");
+        var refused = await Eventually.ValueAsync(
+            () => client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:busy", task = "t" }),
+            response => response.StatusCode == HttpStatusCode.ServiceUnavailable, "a spawn meets the busy script", poll: TimeSpan.FromMilliseconds(20));
+        Assert.Contains("Redis is busy running a script", (await refused.ProblemAsync(503)).Detail);
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+        await busy;
+
+        Assert.Equal(before, await RedisFingerprint.OfAsync(redis)); // the refused spawns stored nothing
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:busy", task = "after" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/runs/{run.RunId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Redis_asleep_answers_503_and_the_api_serves_again_when_it_wakes()
+    {
+        // DEBUG SLEEP stops the whole server, reads included (Debian's redis-server allows DEBUG only when told to).
+        var sleepy = new RedisServer { Arguments = ["--enable-debug-command", "local"] };
+        await sleepy.InitializeAsync();
+        try
+        {
+            await using var api = new GatewayApiFactory(sleepy, new Dictionary<string, string>
+            {
+                ["ConnectionStrings:redis"] = sleepy.ConnectionString + ",asyncTimeout=500,syncTimeout=500",
+            });
+            var client = api.ClientFor();
+            var run = await client.SpawnAsync("agent:asleep");
+
+            var asleep = sleepy.Admin.GetDatabase().ExecuteAsync("DEBUG", "SLEEP", "3");
+            await Eventually.ValueAsync(() => client.GetAsync($"/v1/runs/{run.RunId}"),
+                response => response.StatusCode == HttpStatusCode.ServiceUnavailable, "a read meets the sleeping server",
+                poll: TimeSpan.FromMilliseconds(20));
+            var slow = await client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:asleep", task = "t" });
+            Assert.Contains("Redis is unreachable", (await slow.ProblemAsync(503)).Detail);
+            Assert.NotNull(slow.Headers.RetryAfter);
+            await asleep;
+
+            await Eventually.ValueAsync(() => client.PostAsJsonAsync("/v1/runs", new { requesterSessionKey = "agent:asleep", task = "after" }),
+                response => response.StatusCode == HttpStatusCode.Created, "a spawn answers 201 once Redis wakes",
+                TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(250));
+        }
+        finally
+        {
+            await sleepy.DisposeAsync();
+        }
     }
 
     private async Task<long> UsedMemoryAsync()
