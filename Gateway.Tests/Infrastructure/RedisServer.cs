@@ -7,7 +7,8 @@ namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A real redis-server on a free loopback port, owned by one test class (IClassFixture&lt;RedisServer&gt;).
-/// It can be stopped and started again on the same port, to test outages.
+/// It can be stopped and started again on the same port, to test outages; with <see cref="ServerArguments"/>
+/// and a <see cref="DataDirectory"/> it persists (AOF) and restarts from its own files.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
@@ -19,6 +20,12 @@ public sealed class RedisServer : IAsyncLifetime
     public int Port { get; } = FreePort();
 
     public string ConnectionString => $"127.0.0.1:{Port},allowAdmin=true";
+
+    /// <summary>Extra redis-server arguments, after the defaults (later ones win), e.g. "--appendonly", "yes".</summary>
+    public IReadOnlyList<string> ServerArguments { get; init; } = [];
+
+    /// <summary>The server's working directory (--dir), where an AOF or RDB file goes; kept across restarts.</summary>
+    public string? DataDirectory { get; init; }
 
     public IConnectionMultiplexer Admin => admin ?? throw new InvalidOperationException("Redis is not started.");
 
@@ -43,7 +50,9 @@ public sealed class RedisServer : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no" })
+        string[] defaults = ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no"];
+        string[] dir = DataDirectory is null ? [] : ["--dir", DataDirectory];
+        foreach (var arg in defaults.Concat(dir).Concat(ServerArguments))
         {
             info.ArgumentList.Add(arg);
         }
@@ -76,6 +85,13 @@ public sealed class RedisServer : IAsyncLifetime
         process.Dispose();
         process = null;
     }
+
+    /// <summary>SIGKILL (what Process.Kill sends on Linux): no shutdown, no last fsync of the AOF, as a crash or
+    /// the OOM killer would end it. The same as <see cref="StopAsync"/>, named for what a fault test means.</summary>
+    public Task KillAsync() => StopAsync();
+
+    /// <summary>The running server's pid, or null when it is stopped.</summary>
+    public int? Pid => process is { HasExited: false } p ? p.Id : null;
 
     public IServer Server => Admin.GetServer("127.0.0.1", Port);
 
