@@ -19,7 +19,7 @@ namespace Gateway.Tests.Faults;
 public sealed partial class SweeperKillTests(ITestOutputHelper output)
 {
     private static readonly int Kills = FaultScale.Pick(20, 100);
-    private static readonly int Clients = FaultScale.Pick(3, 8);
+    private static readonly int Clients = FaultScale.Pick(2, 6);
     private static readonly int RequesterSessions = FaultScale.Pick(24, 96);
     private const int NeverEndTimeoutSeconds = 2;
 
@@ -39,6 +39,8 @@ public sealed partial class SweeperKillTests(ITestOutputHelper output)
         TombstoneRetention = TimeSpan.FromSeconds(4),
         // small batches: a pass is many scripts, so a kill lands between two of them
         SweepBatchSize = 10,
+        // a session's log keeps every completion of the test (at the default 1,000 entries the oldest would go)
+        SessionLogMaxLength = 1_000_000,
     };
 
     [GeneratedRegex(@"Sweep pass: (?<evicted>\d+) evicted \[(?<evictions>[^\]]*)\]")]
@@ -67,6 +69,7 @@ public sealed partial class SweeperKillTests(ITestOutputHelper output)
             // Kill: once the victim has evicted since the last kill (it holds leases and sweeps), SIGKILL it and
             // start it again at once. Entries keep falling due under the load, so a pass is always under way.
             var sinceLastKill = sweepers.Select(s => s.Output.Count).ToArray();
+            var killing = System.Diagnostics.Stopwatch.StartNew();
             for (var kill = 0; kill < Kills; kill++)
             {
                 var (victim, mark) = (sweepers[kill % 2], sinceLastKill[kill % 2]);
@@ -79,6 +82,7 @@ public sealed partial class SweeperKillTests(ITestOutputHelper output)
                 sinceLastKill = sweepers.Select(s => s.Output.Count).ToArray();
                 await victim.StartAsync();
             }
+            killing.Stop();
             await stop.CancelAsync();
             await load;
             Assert.Empty(seed.Unexpected);
@@ -131,8 +135,8 @@ public sealed partial class SweeperKillTests(ITestOutputHelper output)
             Assert.All(completions, c => Assert.Equal(1, c.Value));
 
             var logged = sweepers.Sum(s => s.Output.Sum(l => PassLine().Match(l) is { Success: true } m ? long.Parse(m.Groups["evicted"].Value) : 0));
-            output.WriteLine($"{started} seed sessions ({Clients} clients) + {keepers.Count} keepers; {Kills} sweeper SIGKILLs in mid-pass, two sweepers " +
-                $"alive in between; evictions counted by the registry: {snapshot.Registries.Sum(r => r.Evictions.Values.Sum())}, logged by the sweepers' " +
+            output.WriteLine($"{started} seed sessions ({Clients} clients) + {keepers.Count} keepers; {Kills} sweeper SIGKILLs in mid-pass over " +
+                $"{killing.Elapsed.TotalSeconds:F0} s, two sweepers alive in between; evictions counted by the registry: {snapshot.Registries.Sum(r => r.Evictions.Values.Sum())}, logged by the sweepers' " +
                 $"pass lines: {logged} (the rest were lost with a killed pass's line, or done by the API's lazy expiry); completions: " +
                 $"{completions.Count} runs, each once");
 
@@ -188,6 +192,7 @@ public sealed partial class SweeperKillTests(ITestOutputHelper output)
             settings[$"Registry__{key}"] = value.ToString();
         }
         settings["Registry__SweepBatchSize"] = Retention.SweepBatchSize.ToString();
+        settings["Registry__SessionLogMaxLength"] = Retention.SessionLogMaxLength.ToString();
         return settings;
     }
 
