@@ -85,6 +85,7 @@ public sealed class ApiReplicaKillTests(ITestOutputHelper output)
                 await Eventually.TrueAsync(() => answers.Count >= after + AcksBetweenKills / 2, "the clients carry on through the live replica",
                     TimeSpan.FromSeconds(120));
                 await replicas[victim].StartAsync();
+                output.WriteLine($"kill {kill + 1}/{Kills}: replica {victim} SIGKILLed and started again; {answers.Count} keys answered, {interrupted} requests cut so far");
                 victim = 1 - victim;
             }
             await stop.CancelAsync();

@@ -55,6 +55,7 @@ public sealed class RedisKillTests(ITestOutputHelper output)
                 var firstAck = await Eventually.ValueAsync(() => Task.FromResult(seed.Acks.FirstOrDefault(a => a.At > restarted)), a => a is not null,
                     "the API acknowledges a write again, by itself, after Redis restarted from its AOF", TimeSpan.FromSeconds(60));
                 recoveries.Add(firstAck!.At - restarted);
+                output.WriteLine($"kill {kill + 1}/{Kills}: redis-server SIGKILLed at {killedAt[^1].TotalSeconds:F1} s, 2xx again {recoveries[^1].TotalSeconds:F1} s after its restart");
             }
             await AwaitLoadAsync(seed, LoadBetweenKills, load);
             await stop.CancelAsync();
