@@ -20,12 +20,16 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
 {
     public const int AgentEvents = 3;
 
+    // An outage longer than this many Retry-Afters is a failure of the test's fault, not a wait.
+    private const int MaxRetries = 120;
+
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly ConcurrentQueue<Ack> acks = new();
     private readonly ConcurrentQueue<string> unexpected = new();
     private long next = -1;
     private long unavailable;
     private long replayed;
+    private long timedOut;
 
     public IReadOnlyList<Ack> Acks => [.. acks];
 
@@ -39,6 +43,10 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
     /// <summary>Retried requests whose first attempt had been applied though unacknowledged (a 409 duplicate, or
     /// a spawn answered 200 by its idempotency key).</summary>
     public long Replayed => Interlocked.Read(ref replayed);
+
+    /// <summary>Events refused (409) because the never-ending run they were for had already reached its
+    /// runTimeoutSeconds: a client too slow under load, not an error.</summary>
+    public long TimedOutUnderLoad => Interlocked.Read(ref timedOut);
 
     public long SessionsStarted => Interlocked.Read(ref next) + 1;
 
@@ -83,11 +91,12 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
         }, "spawn", null, 0);
         var runId = spawn!.Value.GetProperty("runId").GetString()!;
         var events = $"/v1/runs/{runId}/events";
-        await SendAsync(HttpMethod.Post, events, new { seq = 1, stream = "lifecycle", phase = "start" }, "start", runId, 1);
+        var mayTimeOut = timeout > 0;
+        await SendAsync(HttpMethod.Post, events, new { seq = 1, stream = "lifecycle", phase = "start" }, "start", runId, 1, mayTimeOut);
         if (i % 5 == 0) await SendAsync(HttpMethod.Post, $"/v1/runs/{runId}/recipients", new { add = new[] { "conn-1" } }, "recipients", runId, 0);
         for (var seq = 2; seq < 2 + AgentEvents; seq++)
         {
-            await SendAsync(HttpMethod.Post, events, new { seq, stream = "assistant", data = new { text = $"partial answer {seq}" } }, "assistant", runId, seq);
+            await SendAsync(HttpMethod.Post, events, new { seq, stream = "assistant", data = new { text = $"partial answer {seq}" } }, "assistant", runId, seq, mayTimeOut);
         }
         const int last = 2 + AgentEvents;
         _ = ending switch
@@ -100,8 +109,9 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
     }
 
     /// <summary>Sends until the API acknowledges (2xx) or the request turns out to have been applied already
-    /// (409 on a retry); records the ack. Returns the 2xx body, or null when it was a replayed 409.</summary>
-    private async Task<JsonElement?> SendAsync(HttpMethod method, string path, object body, string kind, string? runId, long seq)
+    /// (409 on a retry), or its run timed out first (<paramref name="mayTimeOut"/>); records the ack. Returns the
+    /// 2xx body, or null for such a 409.</summary>
+    private async Task<JsonElement?> SendAsync(HttpMethod method, string path, object body, string kind, string? runId, long seq, bool mayTimeOut = false)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -125,7 +135,7 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
                     acks.Enqueue(new Ack(id, kind, seq, clock.Elapsed));
                     return answer;
                 }
-                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } retryAfter)
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } retryAfter && attempt < MaxRetries)
                 {
                     Interlocked.Increment(ref unavailable);
                     await Task.Delay(retryAfter);
@@ -136,7 +146,13 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
                     Interlocked.Increment(ref replayed);
                     return null;
                 }
-                unexpected.Enqueue($"{kind} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                var problem = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode == HttpStatusCode.Conflict && mayTimeOut && problem.Contains("has already finished (status timeout)", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref timedOut);
+                    return null;
+                }
+                unexpected.Enqueue($"{kind} {path}: {(int)response.StatusCode} {problem}");
                 throw new InvalidOperationException($"{kind} {path} answered {(int)response.StatusCode}.");
             }
         }

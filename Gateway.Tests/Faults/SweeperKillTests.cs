@@ -140,7 +140,7 @@ public sealed partial class SweeperKillTests(ITestOutputHelper output)
             var logged = sweepers.Sum(s => s.Output.Sum(l => PassLine().Match(l) is { Success: true } m ? long.Parse(m.Groups["evicted"].Value) : 0));
             var total = snapshot.Registries.Sum(r => r.Evictions.Values.Sum());
             Assert.True(logged < total, $"at least one SIGKILL cut a pass after some of its scripts had run (logged {logged}, counted {total})");
-            output.WriteLine($"{started} seed sessions ({Clients} clients) + {keepers.Count} keepers; {Kills} sweeper SIGKILLs in mid-pass over " +
+            output.WriteLine($"{started} seed sessions ({Clients} clients; {seed.TimedOutUnderLoad} events refused because their never-ending run had timed out first) + {keepers.Count} keepers; {Kills} sweeper SIGKILLs in mid-pass over " +
                 $"{killing.Elapsed.TotalSeconds:F0} s, two sweepers alive in between; evictions counted by the registry: {total}, logged by the sweepers' " +
                 $"pass lines: {logged} (the rest by passes a SIGKILL cut short); completions: " +
                 $"{completions.Count} runs, each once");
