@@ -13,7 +13,7 @@ namespace Gateway.Tests.Faults;
 /// had already written is answered by its key (200, the same run): every key gets exactly one run, never two.
 /// </summary>
 [Collection(RunsAlone.Name)]
-public sealed class ApiReplicaKillTests(ITestOutputHelper output)
+public sealed class ApiReplicaKillTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>
 {
     private const int KeysPerSession = 40; // a session's run list answers at most 100 runs
     private static readonly int Clients = FaultScale.Pick(12, 32);
@@ -23,8 +23,6 @@ public sealed class ApiReplicaKillTests(ITestOutputHelper output)
     [Fact]
     public async Task A_replica_SIGKILLed_mid_request_leaves_one_run_per_idempotency_key()
     {
-        var redis = new RedisServer();
-        await redis.InitializeAsync();
         var settings = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
         await using var a = await ServiceProcess.StartAsync("Gateway.Api", redis, settings);
         await using var b = await ServiceProcess.StartAsync("Gateway.Api", redis, settings);
@@ -112,7 +110,6 @@ public sealed class ApiReplicaKillTests(ITestOutputHelper output)
         finally
         {
             foreach (var client in clients) client.Dispose();
-            await redis.DisposeAsync();
         }
     }
 }
