@@ -48,8 +48,8 @@ public sealed class RedisKillTests(ITestOutputHelper output)
             for (var kill = 0; kill < Kills; kill++)
             {
                 await AwaitLoadAsync(seed, LoadBetweenKills, load);
-                killedAt.Add(seed.Now);
                 await redis.KillAsync();
+                killedAt.Add(seed.Now); // once it is dead: every acknowledgement it gave came before this
                 await redis.StartAsync();
                 var restarted = seed.Now;
                 var firstAck = await Eventually.ValueAsync(() => Task.FromResult(seed.Acks.FirstOrDefault(a => a.At > restarted)), a => a is not null,
