@@ -112,7 +112,7 @@ public sealed class RedisDegradedTests(RedisServer redis) : IClassFixture<RedisS
     public async Task Redis_asleep_answers_503_and_the_api_serves_again_when_it_wakes()
     {
         // DEBUG SLEEP stops the whole server, reads included (Debian's redis-server allows DEBUG only when told to).
-        var sleepy = new RedisServer { Arguments = ["--enable-debug-command", "local"] };
+        var sleepy = new RedisServer { ServerArguments = ["--enable-debug-command", "local"] };
         await sleepy.InitializeAsync();
         try
         {

@@ -68,7 +68,7 @@ public sealed class ClusterFailoverTests(RedisCluster cluster, ITestOutputHelper
             TimeSpan.FromSeconds(60));
         await cluster.HealthyAsync(); // the victim's replica is in sync: it can take over
 
-        await victimNode.StopAsync(); // SIGKILL, and the process has exited
+        await victimNode.KillAsync(); // SIGKILL, and the process has exited
         var killedAt = DateTimeOffset.UtcNow;
         var outage = Stopwatch.StartNew();
         // from the kill on, both the API (clients' writes to the killed master's shards) and the sweeper (a pass

@@ -26,10 +26,11 @@ public sealed class RedisCluster : IRedisStore, IAsyncLifetime
         Nodes = clientPorts.Select((port, i) => new RedisServer
         {
             Port = port,
-            Arguments =
+            DataDirectory = folder.FullName,
+            ServerArguments =
             [
                 "--cluster-enabled", "yes", "--cluster-port", busPorts[i].ToString(),
-                "--cluster-config-file", Path.Combine(folder.FullName, $"nodes-{port}.conf"), "--dir", folder.FullName,
+                "--cluster-config-file", Path.Combine(folder.FullName, $"nodes-{port}.conf"),
                 "--cluster-node-timeout", ((int)NodeTimeout.TotalMilliseconds).ToString(),
                 // a replica's first sync starts at once, not after the default 5 s wait for more replicas
                 "--repl-diskless-sync-delay", "0",
@@ -73,7 +74,7 @@ public sealed class RedisCluster : IRedisStore, IAsyncLifetime
     /// every replica that runs has synced with its master, so that it could take over.</summary>
     public Task HealthyAsync(TimeSpan? within = null) => Eventually.TrueAsync(async () =>
     {
-        foreach (var node in Nodes.Where(n => n.IsRunning))
+        foreach (var node in Nodes.Where(n => n.Pid is not null))
         {
             var info = await InfoAsync(node.Port, "CLUSTER", "INFO");
             if (!info.Contains("cluster_state:ok") || !info.Contains("cluster_slots_ok:16384")) return false;

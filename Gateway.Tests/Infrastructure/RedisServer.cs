@@ -7,7 +7,8 @@ namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A real redis-server on a free loopback port, owned by one test class (IClassFixture&lt;RedisServer&gt;).
-/// It can be stopped and started again on the same port, to test outages.
+/// It can be stopped and started again on the same port, to test outages; with <see cref="ServerArguments"/>
+/// and a <see cref="DataDirectory"/> it persists (AOF) and restarts from its own files.
 /// </summary>
 public sealed class RedisServer : IRedisStore, IAsyncLifetime
 {
@@ -18,12 +19,14 @@ public sealed class RedisServer : IRedisStore, IAsyncLifetime
 
     public int Port { get; init; } = FreePort();
 
-    /// <summary>Server arguments beyond the defaults (a later one wins over a default, as redis-server reads them).</summary>
-    public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public string ConnectionString => $"127.0.0.1:{Port},allowAdmin=true";
 
-    public bool IsRunning => process is { HasExited: false };
+    /// <summary>Extra redis-server arguments, after the defaults (later ones win), e.g. "--appendonly", "yes".</summary>
+    public IReadOnlyList<string> ServerArguments { get; init; } = [];
+
+    /// <summary>The server's working directory (--dir), where an AOF or RDB file goes; kept across restarts.</summary>
+    public string? DataDirectory { get; init; }
 
     public IConnectionMultiplexer Admin => admin ?? throw new InvalidOperationException("Redis is not started.");
 
@@ -48,7 +51,9 @@ public sealed class RedisServer : IRedisStore, IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no" }.Concat(Arguments))
+        string[] defaults = ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no"];
+        string[] dir = DataDirectory is null ? [] : ["--dir", DataDirectory];
+        foreach (var arg in defaults.Concat(dir).Concat(ServerArguments))
         {
             info.ArgumentList.Add(arg);
         }
@@ -81,6 +86,13 @@ public sealed class RedisServer : IRedisStore, IAsyncLifetime
         process.Dispose();
         process = null;
     }
+
+    /// <summary>SIGKILL (what Process.Kill sends on Linux): no shutdown, no last fsync of the AOF, as a crash or
+    /// the OOM killer would end it. The same as <see cref="StopAsync"/>, named for what a fault test means.</summary>
+    public Task KillAsync() => StopAsync();
+
+    /// <summary>The running server's pid, or null when it is stopped.</summary>
+    public int? Pid => process is { HasExited: false } p ? p.Id : null;
 
     public IServer Server => Admin.GetServer("127.0.0.1", Port);
 
