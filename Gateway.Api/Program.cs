@@ -1,12 +1,10 @@
 using Gateway.Api.Endpoints;
 using Gateway.Api.Extensions;
-using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 // Fail fast while Redis is down: clients get 503 + Retry-After at once instead of after a queued timeout.
-builder.AddRedisClient("redis", configureOptions: o => o.BacklogPolicy = BacklogPolicy.FailFast);
-builder.ConnectRedisOnStart();
+builder.AddGatewayRedisClient(failFast: true);
 builder.AddApplicationServices();
 
 var app = builder.Build();

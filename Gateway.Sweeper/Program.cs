@@ -4,8 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 // A web host for /health, /alive and the operator's /admin endpoints: the sweeper makes no outgoing HTTP calls.
 builder.AddBasicServiceDefaults();
-builder.AddRedisClient("redis");
-builder.ConnectRedisOnStart();
+builder.AddGatewayRedisClient();
 builder.Services.AddRunRegistry(builder.Configuration);
 builder.AddSweeper();
 
