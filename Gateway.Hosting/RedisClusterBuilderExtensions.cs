@@ -25,7 +25,10 @@ public static class RedisClusterBuilderExtensions
         [ResourceName] string name, int? port = null, IResourceBuilder<ParameterResource>? password = null, int masters = DefaultMasters)
     {
         if (masters < 3) throw new DistributedApplicationException($"A Redis Cluster needs at least 3 masters, not {masters}.");
-        if (port is < 1 or > 55535 - 2 * DefaultMasters) throw new DistributedApplicationException($"The cluster's first port must leave room for its bus ports (port + 10000): {port}.");
+        if (port is { } first && (first < 1 || first + 10000 + 2 * masters - 1 > 65535))
+        {
+            throw new DistributedApplicationException($"The cluster's ports {port}..{port + 2 * masters - 1} and their bus ports (+10000) must be below 65536.");
+        }
         var passwordParameter = password?.Resource
             ?? ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
         var cluster = new RedisClusterResource(name, passwordParameter) { DataDirectory = Path.Combine(builder.AppHostDirectory, ".data", name) };
