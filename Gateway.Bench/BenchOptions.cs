@@ -11,7 +11,8 @@ public sealed record BenchOptions(
     int SweepEntries,
     TimeSpan MaxDuration,
     int? ApiPid = null,
-    int? SweeperPid = null)
+    int? SweeperPid = null,
+    bool RedisCluster = false)
 {
     /// <summary>Sessions run before measuring, so that the JIT, pools and caches are warm when RSS is first read.</summary>
     public int WarmupSessions => Math.Clamp(Sessions / 50, 200, 5_000);

@@ -24,21 +24,23 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var loadAverage = ProcStats.LoadAverage();
 
         var starting = phase("start stack");
-        await using var stack = options.Target is null ? await BenchStack.StartAsync(ct) : null;
+        await using var stack = options.Target is null ? await BenchStack.StartAsync(options.RedisCluster, ct) : null;
         var evictions = new SweeperEvictions();
         if (stack is not null) stack.SweeperLine += evictions.Observe;
         starting.Update(1, stack is null ? $"target {options.Target}" : $"api {stack.ApiUrl}, redis {stack.RedisConnection}");
 
         var redisConnection = stack?.RedisConnection ?? options.Redis!;
         using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection + ",allowAdmin=true");
-        var server = redis.GetServers()[0];
+        // One server, or a cluster: the Redis-side figures add up over its masters, CPU is read per node.
+        var nodes = await RedisNodes.ReadAsync(redis, new Gateway.Registry.RegistryOptions().Shards);
+        var masters = nodes.Masters;
         var apiUrl = stack?.ApiUrl ?? options.Target!;
         var (apiPid, sweeperPid) = (stack?.ApiPid ?? options.ApiPid, stack?.SweeperPid ?? options.SweeperPid);
         var apiKey = stack is null ? options.ApiKey! : StackSettings.ApiKey;
         using var http = LoadGenerator.CreateClient(apiUrl, apiKey, options.Concurrency);
         using var sampler = LoadGenerator.CreateClient(apiUrl, apiKey, 1);
         var runTag = $"b{Guid.NewGuid().ToString("N")[..6]}";
-        var baseline = await RedisStats.ReadAsync(server);
+        var baseline = await RedisStats.ReadAsync(masters);
 
         // Warm-up: JIT, connection pools and the GC heap reach their working size before RSS is first read.
         var warmup = new LoadGenerator(http, runTag);
@@ -50,15 +52,17 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         // The measured load.
         var load = new LoadGenerator(http, runTag);
         var loading = phase("load");
-        var before = await RedisStats.ReadAsync(server);
-        var cpuBefore = CpuByProcess(apiPid, sweeperPid, before.ProcessId);
+        var before = await RedisStats.ReadAsync(masters);
+        var mastersBefore = await Task.WhenAll(masters.Select(RedisStats.ReadAsync));
+        var nodeCpuBefore = nodes.CpuSeconds();
+        var cpuBefore = CpuByProcess(apiPid, sweeperPid, nodeCpuBefore);
         double? apiRssPeak = apiRssStart;
         var (peakRuns, bytesPerRun) = (0L, 0.0);
         var started = Stopwatch.GetTimestamp();
         await WhileSamplingAsync(load.RunAsync(options.WarmupSessions, options.Sessions, options.Concurrency, ct), async () =>
         {
             var reading = await RegistryReading.ReadAsync(sampler, ct);
-            var memory = await RedisStats.ReadAsync(server);
+            var memory = await RedisStats.ReadAsync(masters);
             if (reading.Runs > peakRuns)
             {
                 peakRuns = reading.Runs;
@@ -71,8 +75,10 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
                 $"p99 {load.Latencies.PercentileMs(0.99):0.#} ms, {reading.Runs:N0} runs held, {load.FailedRequests:N0} failed");
         }, ct);
         var duration = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var after = await RedisStats.ReadAsync(server);
-        var cpuAfter = CpuByProcess(apiPid, sweeperPid, after.ProcessId);
+        var after = await RedisStats.ReadAsync(masters);
+        var mastersAfter = await Task.WhenAll(masters.Select(RedisStats.ReadAsync));
+        var nodeCpuAfter = nodes.CpuSeconds();
+        var cpuAfter = CpuByProcess(apiPid, sweeperPid, nodeCpuAfter);
         var apiRssEnd = ProcStats.RssMb(apiPid);
         var done = Math.Max(load.SessionsDone, 1);
 
@@ -96,8 +102,8 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         }
         // The sweep pass that empties the last shard deletes its counters in the same script; give it one interval.
         await Task.Delay(StackSettings.SweepInterval * 2, ct);
-        var keysLeft = await RegistryKeys.LeftAsync(server);
-        var peakMemory = (await RedisStats.ReadAsync(server)).UsedMemoryPeak;
+        var keysLeft = await RegistryKeys.LeftAsync(masters);
+        var peakMemory = (await RedisStats.ReadAsync(masters)).UsedMemoryPeak;
         var sweeperRss = ProcStats.RssMb(sweeperPid);
 
         var httpPhase = phase("http ceiling");
@@ -105,19 +111,21 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         httpPhase.Update(1, $"{httpCeiling:N0} requests/s");
 
         var ceilingPhase = phase("redis ceiling");
-        var ceiling = await RedisCeiling.MeasureAsync(server, redisConnection, options.Concurrency, ct);
-        ceilingPhase.Update(1, $"{ceiling:N0} ops/s");
+        // Both measure in a spare database, which a cluster does not have (database 0 only): single server only.
+        var ceiling = nodes.IsCluster ? null : await RedisCeiling.MeasureAsync(nodes.Primary, redisConnection, options.Concurrency, ct);
+        ceilingPhase.Update(1, nodes.IsCluster ? "skipped: a cluster has no spare database" : $"{ceiling:N0} ops/s");
 
         var sweepPhase = phase("sweep cost");
-        var sweep = await new SweepCost(redisConnection, server).MeasureAsync(options.SweepEntries,
+        var sweep = nodes.IsCluster ? null : await new SweepCost(redisConnection, nodes.Primary).MeasureAsync(options.SweepEntries,
             (step, fraction) => sweepPhase.Update(fraction * 0.9, step), ct);
-        sweepPhase.Update(1, sweep is null ? "skipped: database 1 is not empty" : $"{sweep.EvictionsPerSecond:N0} evictions/s");
+        sweepPhase.Update(1, nodes.IsCluster ? "skipped: a cluster has no spare database"
+            : sweep is null ? "skipped: database 1 is not empty" : $"{sweep.EvictionsPerSecond:N0} evictions/s");
 
         return new BenchResult
         {
             Sessions = load.SessionsDone,
             Concurrency = options.Concurrency,
-            Stack = stack is null ? $"target {options.Target}" : "own stack",
+            Stack = (stack is null ? $"target {options.Target}" : "own stack") + (nodes.IsCluster ? $", redis cluster of {masters.Count} masters" : ""),
             LoadAverageStart = loadAverage,
             DurationS = Math.Round(duration, 2),
             Requests = load.Latencies.Count,
@@ -141,6 +149,9 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
                 ? Math.Round(rate * done / load.Latencies.Count) : null,
             CpuMsPerLifecycle = cpuAfter.ToDictionary(p => p.Key,
                 p => p.Value - cpuBefore[p.Key] is { } seconds ? Math.Round(seconds * 1000 / done, 3) : (double?)null),
+            RedisNodes = nodes.All.Select((node, i) => new BenchResult.RedisNodeFigures(node.Name, node.Slots, node.Shards,
+                nodeCpuAfter[node] - nodeCpuBefore[node] is { } seconds ? Math.Round(seconds * 1000 / done, 3) : null,
+                node.Role == "master" ? Math.Round((double)(mastersAfter[i].RoundTrips - mastersBefore[i].RoundTrips) / done, 2) : null)).ToList(),
             ApiRssMbStart = apiRssStart,
             ApiRssMbEnd = apiRssEnd,
             ApiRssMbPeak = apiRssPeak,
@@ -179,15 +190,14 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
     private static Task WhileSamplingAsync(Task work, Action sample, CancellationToken cancellationToken) =>
         WhileSamplingAsync(work, () => { sample(); return Task.CompletedTask; }, cancellationToken);
 
-    private static Dictionary<string, double?> CpuByProcess(int? apiPid, int? sweeperPid, int redisPid) => new()
+    /// <summary>CPU seconds so far of each process; "redis" is every node's together (null if one is not local).</summary>
+    private static Dictionary<string, double?> CpuByProcess(int? apiPid, int? sweeperPid, Dictionary<RedisNodes.Node, double?> redisNodes) => new()
     {
         ["gateway-api"] = ProcStats.CpuSeconds(apiPid),
         ["gateway-sweeper"] = ProcStats.CpuSeconds(sweeperPid),
-        ["redis"] = ProcStats.CpuSeconds(IsLocal(redisPid) ? redisPid : null),
+        ["redis"] = redisNodes.Values.Any(v => v is null) ? null : redisNodes.Values.Sum(),
         ["bench"] = ProcStats.CpuSeconds(Environment.ProcessId),
     };
-
-    private static bool IsLocal(int pid) => File.Exists($"/proc/{pid}/stat");
 
     private static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 }

@@ -15,13 +15,14 @@ var apiKey = new Option<string?>("--api-key") { Description = "API key for --tar
 var redis = new Option<string?>("--redis") { Description = "Redis connection string of --target's Redis (for the Redis-side figures)." };
 var apiPid = new Option<int?>("--api-pid") { Description = "With --target: the local gateway-api process, for its RSS and CPU." };
 var sweeperPid = new Option<int?>("--sweeper-pid") { Description = "With --target: the local gateway-sweeper process, for its RSS and CPU." };
+var redisCluster = new Option<bool>("--redis-cluster") { Description = "Own stack: a Redis Cluster of 3 masters with a replica each (the AppHost's Redis:Topology=cluster) instead of one redis-server." };
 var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 var sweepEntries = new Option<int>("--sweep-entries") { Description = "Live runs for the large idle-sweep and eviction measure.", DefaultValueFactory = _ => 1_000_000 };
 var maxMinutes = new Option<int>("--max-minutes") { Description = "Stop the whole run after this long, whatever it is doing.", DefaultValueFactory = _ => 60 };
 
 var root = new RootCommand("Gateway load and soak benchmark: seed-shaped sessions through the HTTP API, then drain, Redis ceiling and sweep cost.")
 {
-    sessions, concurrency, target, apiKey, redis, apiPid, sweeperPid, json, sweepEntries, maxMinutes,
+    sessions, concurrency, target, apiKey, redis, apiPid, sweeperPid, redisCluster, json, sweepEntries, maxMinutes,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -32,7 +33,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
     var options = new BenchOptions(parse.GetValue(sessions), parse.GetValue(concurrency), parse.GetValue(target),
         parse.GetValue(apiKey), parse.GetValue(redis), parse.GetValue(json), parse.GetValue(sweepEntries),
-        TimeSpan.FromMinutes(parse.GetValue(maxMinutes)), parse.GetValue(apiPid), parse.GetValue(sweeperPid));
+        TimeSpan.FromMinutes(parse.GetValue(maxMinutes)), parse.GetValue(apiPid), parse.GetValue(sweeperPid), parse.GetValue(redisCluster));
     BenchResult? result = null;
     try
     {
@@ -63,6 +64,7 @@ IEnumerable<string> Problems(ParseResult parse)
     if (parse.GetValue(sweepEntries) < 1_000) yield return "--sweep-entries must be at least 1,000.";
     if (parse.GetValue(maxMinutes) < 1) yield return "--max-minutes must be at least 1.";
     if (parse.GetValue(target) is not { } url) yield break;
+    if (parse.GetValue(redisCluster)) yield return "--redis-cluster starts the own stack; with --target, a cluster is found from --redis.";
     if (!url.IsLoopback) yield return "--target must be a loopback address (127.0.0.1 or localhost): load goes nowhere else.";
     if (string.IsNullOrEmpty(parse.GetValue(apiKey)) || string.IsNullOrEmpty(parse.GetValue(redis))) yield return "--target needs --api-key and --redis.";
 }

@@ -18,6 +18,16 @@ public sealed record RedisStats(int ProcessId, long TotalCommands, IReadOnlyDict
     /// <summary>Time Redis spent running scripts (commands inside them included), in microseconds.</summary>
     public long ScriptMicroseconds => RoundTripCommands.Sum(c => MicrosecondsByCommand.GetValueOrDefault(c));
 
+    /// <summary>The sum over several servers (a cluster's masters): commands, calls and memory add up.</summary>
+    public static async Task<RedisStats> ReadAsync(IReadOnlyList<IServer> servers)
+    {
+        var each = await Task.WhenAll(servers.Select(ReadAsync));
+        static Dictionary<string, long> Sum(IEnumerable<IReadOnlyDictionary<string, long>> counts) =>
+            counts.SelectMany(c => c).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
+        return new RedisStats(each[0].ProcessId, each.Sum(s => s.TotalCommands), Sum(each.Select(s => s.CallsByCommand)),
+            Sum(each.Select(s => s.MicrosecondsByCommand)), each.Sum(s => s.UsedMemory), each.Sum(s => s.UsedMemoryPeak));
+    }
+
     public static async Task<RedisStats> ReadAsync(IServer server)
     {
         var info = (await server.InfoAsync("all")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);

@@ -6,6 +6,14 @@ namespace Gateway.Bench.Measure;
 /// heartbeat set, which exist as long as a sweeper runs and hold no registry data.</summary>
 public static class RegistryKeys
 {
+    /// <summary>Every master's keys (a cluster's masters each hold their slots' keys).</summary>
+    public static async Task<IReadOnlyList<string>> LeftAsync(IReadOnlyList<IServer> masters)
+    {
+        var left = new List<string>();
+        foreach (var master in masters) left.AddRange(await LeftAsync(master));
+        return left;
+    }
+
     public static async Task<IReadOnlyList<string>> LeftAsync(IServer server, int database = 0)
     {
         var left = new List<string>();

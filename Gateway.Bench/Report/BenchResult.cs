@@ -33,6 +33,9 @@ public sealed record BenchResult
     /// <summary>The HTTP ceiling over the workload's requests per lifecycle: what no registry could beat here.</summary>
     public required double? LifecycleCeilingPerS { get; init; }
     public required IReadOnlyDictionary<string, double?> CpuMsPerLifecycle { get; init; }
+    /// <summary>Each Redis node (one, or a cluster's masters then replicas): its slots and the registry shards they hold,
+    /// its CPU per lifecycle and, on a master, the script calls (round trips) it served per lifecycle.</summary>
+    public required IReadOnlyList<RedisNodeFigures> RedisNodes { get; init; }
     public required double? ApiRssMbStart { get; init; }
     public required double? ApiRssMbEnd { get; init; }
     public required double? ApiRssMbPeak { get; init; }
@@ -55,6 +58,8 @@ public sealed record BenchResult
     public required double? RunsFinalizedPerS { get; init; }
     public required double? RunsRemovedPerS { get; init; }
     public required long? SweepKeysLeft { get; init; }
+
+    public sealed record RedisNodeFigures(string Node, string Slots, int Shards, double? CpuMsPerLifecycle, double? RoundTripsPerLifecycle);
 
     public static readonly JsonSerializerOptions JsonOptions = new()
     {

@@ -26,6 +26,11 @@ public static class ResultTable
         Row("redis commands / lifecycle (in scripts too)", r.RedisServerCommandsPerLifecycle);
         Row("redis ceiling ops/s (redis-benchmark)", r.RedisCeilingOpsPerS);
         foreach (var (process, ms) in r.CpuMsPerLifecycle) Row($"cpu ms / lifecycle: {process}", ms);
+        foreach (var node in r.RedisNodes.Where(_ => r.RedisNodes.Count > 1))
+        {
+            Row($"redis {node.Node} ({(node.Shards > 0 ? $"slots {node.Slots}, {node.Shards} shards" : node.Slots)}): cpu ms / lifecycle, round trips / lifecycle",
+                $"{Format(node.CpuMsPerLifecycle)} / {Format(node.RoundTripsPerLifecycle)}");
+        }
         Row("api RSS MB start / end / peak", $"{Format(r.ApiRssMbStart)} / {Format(r.ApiRssMbEnd)} / {Format(r.ApiRssMbPeak)}",
             "end <= 1.15 x start", r.ApiRssMbEnd is { } end && r.ApiRssMbStart is { } start ? end <= 1.15 * start : null);
         Row("sweeper RSS MB end", r.SweeperRssMbEnd);

@@ -39,9 +39,11 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>Each line the sweeper writes (its "Sweep pass" lines carry the evictions).</summary>
     public event Action<string>? SweeperLine;
 
-    public static async Task<BenchStack> StartAsync(CancellationToken cancellationToken)
+    /// <param name="redisCluster">Run the AppHost's Redis Cluster topology instead of one redis-server.</param>
+    public static async Task<BenchStack> StartAsync(bool redisCluster, CancellationToken cancellationToken)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Gateway_AppHost>(StackSettings.AppHostArgs, cancellationToken);
+        string[] args = [.. StackSettings.AppHostArgs, $"--Redis:Topology={(redisCluster ? "cluster" : "single")}"];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Gateway_AppHost>(args, cancellationToken);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             var resource = builder.CreateResourceBuilder(project).WithEnvironment(context =>

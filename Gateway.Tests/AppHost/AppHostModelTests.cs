@@ -41,6 +41,77 @@ public sealed class AppHostModelTests
         Assert.DoesNotContain(builder.Resources, r => r is RedisServerResource);
     }
 
+    [Fact]
+    public async Task The_cluster_topology_is_three_masters_and_three_replicas_each_a_process_with_its_own_data_and_fixed_ports()
+    {
+        var builder = await ModelAsync("--Redis:Topology=cluster");
+
+        var cluster = Assert.IsType<RedisClusterResource>(Resource(builder, "redis"));
+        Assert.True(cluster.PasswordParameter.Secret);
+        Assert.True(cluster.Persistent);
+        Assert.Equal(Path.Combine(builder.AppHostDirectory, ".data", "redis"), cluster.DataDirectory);
+        Assert.Contains(cluster.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "redis_check");
+        Assert.Equal(6, cluster.Nodes.Count);
+        for (var i = 0; i < 6; i++)
+        {
+            var node = Assert.IsType<RedisClusterNodeResource>(Resource(builder, $"redis-{i}"));
+            Assert.Same(cluster.Nodes[i], node);
+            Assert.Equal(Path.Combine(cluster.DataDirectory, $"redis-{i}"), node.DataDirectory);
+            var endpoints = node.Annotations.OfType<EndpointAnnotation>().ToDictionary(e => e.Name);
+            // A persisted cluster's nodes find each other again at the ports their nodes.conf holds.
+            Assert.Equal(7000 + i, endpoints["tcp"].Port);
+            Assert.Equal(17000 + i, endpoints["bus"].Port);
+            Assert.All(endpoints.Values, e => Assert.False(e.IsProxied));
+            Assert.Contains(node.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == $"redis-{i}_check");
+            Assert.Contains(node.Annotations.OfType<ResourceRelationshipAnnotation>(), r => r.Resource == cluster && r.Type == "Parent");
+        }
+
+        // The create step waits for every node to answer; the cluster waits for the create step to finish.
+        var create = Assert.IsType<RedisClusterCreateResource>(Resource(builder, "redis-create"));
+        Assert.Equal(cluster.Nodes, create.Annotations.OfType<WaitAnnotation>().Where(w => w.WaitType == WaitType.WaitUntilHealthy).Select(w => w.Resource));
+        Assert.Contains(cluster.Annotations.OfType<WaitAnnotation>(), w => w.Resource == create && w.WaitType == WaitType.WaitForCompletion);
+    }
+
+    [Fact]
+    public async Task An_ephemeral_cluster_keeps_no_data_and_takes_ports_chosen_at_start()
+    {
+        var cluster = Assert.IsType<RedisClusterResource>(Resource(await ModelAsync("--Redis:Topology=cluster", "--Redis:Persistent=false"), "redis"));
+
+        Assert.False(cluster.Persistent);
+        Assert.StartsWith(Path.GetTempPath(), cluster.DataDirectory, StringComparison.Ordinal);
+        Assert.All(cluster.Nodes.SelectMany(n => n.Annotations.OfType<EndpointAnnotation>()), e => Assert.Null(e.Port));
+    }
+
+    [Fact]
+    public async Task Both_services_reference_the_cluster_and_wait_for_it()
+    {
+        var builder = await ModelAsync("--Redis:Topology=cluster");
+        var redis = Resource(builder, "redis");
+
+        foreach (var name in new[] { "gateway-api", "gateway-sweeper" })
+        {
+            var project = Assert.IsType<ProjectResource>(Resource(builder, name));
+            Assert.Contains(project.Annotations.OfType<WaitAnnotation>(), w => w.Resource == redis);
+            Assert.Contains(project.Annotations.OfType<ResourceRelationshipAnnotation>(), r => r.Resource == redis && r.Type == "Reference");
+        }
+    }
+
+    [Fact]
+    public async Task A_cluster_in_containers_stops_the_apphost_saying_what_runs_instead()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--Redis:Topology=cluster", "--Redis:Runtime=container"));
+
+        Assert.Contains("Redis:Topology=cluster runs redis-server processes (Redis:Runtime=executable)", error.ToString());
+    }
+
+    [Fact]
+    public async Task An_unknown_topology_stops_the_apphost_naming_the_choices()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--Redis:Topology=galaxy"));
+
+        Assert.Contains("Redis:Topology must be 'single' or 'cluster'", error.ToString());
+    }
+
     [Theory]
     [InlineData("executable")]
     [InlineData("container")]

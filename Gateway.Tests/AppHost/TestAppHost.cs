@@ -53,11 +53,16 @@ public static class TestAppHost
         return Convert.ToInt32(state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value);
     }
 
+    /// <summary>The resources that are a redis-server process: one, or each node of a cluster.</summary>
+    public static IReadOnlyList<string> RedisProcessResources(DistributedApplication app) =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r is RedisServerResource or RedisClusterNodeResource).Select(r => r.Name).ToList();
+
     /// <summary>Every process of the run: each resource's, with what it started (`dotnet run` starts the service).</summary>
     public static async Task<IReadOnlyList<int>> AllProcessesAsync(this DistributedApplication app)
     {
         var pids = new List<int>();
-        foreach (var name in new[] { "redis", "gateway-api", "gateway-sweeper" }) pids.AddRange(Processes.Tree(await app.PidOfAsync(name)));
+        foreach (var name in RedisProcessResources(app).Append("gateway-api").Append("gateway-sweeper")) pids.AddRange(Processes.Tree(await app.PidOfAsync(name)));
         return pids;
     }
 }

@@ -17,7 +17,7 @@ public sealed class BenchmarkRunTests
         "sessions", "lifecycles_per_s", "p50_ms", "p99_ms", "redis_commands_per_lifecycle", "redis_ceiling_ops_per_s",
         "api_rss_mb_start", "api_rss_mb_end", "sweeper_rss_mb_end", "redis_bytes_per_live_run", "redis_used_memory_peak_bytes",
         "redis_keys_after_drain", "drain_seconds", "evictions_by_reason", "idle_sweep_ms_1k", "idle_sweep_ms_1m", "evictions_per_s",
-        "http_ceiling_requests_per_s", "lifecycle_ceiling_per_s",
+        "http_ceiling_requests_per_s", "lifecycle_ceiling_per_s", "redis_nodes",
     ];
 
     [Fact]
@@ -49,6 +49,29 @@ public sealed class BenchmarkRunTests
         Assert.True(result.GetProperty("lifecycles_per_s").GetDouble() > 0);
         Assert.True(result.GetProperty("evictions_per_s").GetDouble() > 0);
         Assert.Equal(0, result.GetProperty("sweep_keys_left").GetInt64());
+        var node = Assert.Single(result.GetProperty("redis_nodes").EnumerateArray());
+        Assert.Equal(16, node.GetProperty("shards").GetInt32());
+        Assert.True(node.GetProperty("cpu_ms_per_lifecycle").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Against_the_redis_cluster_each_master_reports_its_shards_cpu_and_round_trips()
+    {
+        var (exitCode, output, errors) = await RunBenchAsync(
+            "--sessions", "1000", "--concurrency", "32", "--redis-cluster", "--json", "--max-minutes", "3");
+
+        Assert.True(exitCode == 0, $"Gateway.Bench exited with {exitCode}:\n{errors}\n{output}");
+        var result = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]).RootElement;
+        Assert.Equal(0, result.GetProperty("failed_requests").GetInt64());
+        Assert.Equal(0, result.GetProperty("redis_keys_after_drain").GetInt64());
+        var nodes = result.GetProperty("redis_nodes").EnumerateArray().ToList();
+        Assert.Equal(6, nodes.Count);
+        var masters = nodes.Where(n => n.GetProperty("node").GetString()!.StartsWith("master", StringComparison.Ordinal)).ToList();
+        Assert.Equal([6, 5, 5], masters.Select(m => m.GetProperty("shards").GetInt32()));
+        Assert.All(nodes, n => Assert.True(n.GetProperty("cpu_ms_per_lifecycle").GetDouble() > 0, $"{n}"));
+        // Every round trip went to one master: theirs add up to the whole.
+        Assert.Equal(result.GetProperty("redis_commands_per_lifecycle").GetDouble(),
+            masters.Sum(m => m.GetProperty("round_trips_per_lifecycle").GetDouble()), 0.05);
     }
 
     private static async Task<(int ExitCode, string Output, string Errors)> RunBenchAsync(params string[] args)
