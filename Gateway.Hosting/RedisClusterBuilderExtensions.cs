@@ -89,8 +89,41 @@ public static class RedisClusterBuilderExtensions
     public static IResourceBuilder<RedisClusterResource> WithEphemeralData(this IResourceBuilder<RedisClusterResource> builder)
     {
         builder.Resource.Persistent = false;
-        builder.Resource.DataDirectory = Path.Combine(Path.GetTempPath(), "gateway-redis-cluster", $"{builder.Resource.Name}-{Environment.ProcessId}");
+        var parent = Path.Combine(Path.GetTempPath(), "gateway-redis-cluster");
+        RemoveStaleFolders(parent, builder.Resource.Name);
+        builder.Resource.DataDirectory = Path.Combine(parent, $"{builder.Resource.Name}-{Environment.ProcessId}");
         return builder;
+    }
+
+    // Throwaway folders of earlier AppHosts whose process is gone: nothing else removes them (a stop may be a SIGKILL).
+    private static void RemoveStaleFolders(string parent, string name)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var folder in Directory.EnumerateDirectories(parent, $"{name}-*"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder)[(name.Length + 1)..], out var pid) || IsRunning(pid)) continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // another AppHost removing it at the same moment
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     // $0 is redis-cli, $1.. the nodes. A node that already knows others or holds slots belongs to a cluster: a

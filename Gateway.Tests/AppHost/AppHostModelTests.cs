@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -80,6 +81,25 @@ public sealed class AppHostModelTests
         Assert.False(cluster.Persistent);
         Assert.StartsWith(Path.GetTempPath(), cluster.DataDirectory, StringComparison.Ordinal);
         Assert.All(cluster.Nodes.SelectMany(n => n.Annotations.OfType<EndpointAnnotation>()), e => Assert.Null(e.Port));
+    }
+
+    [Fact]
+    public async Task An_ephemeral_cluster_removes_the_folders_of_earlier_apphosts_that_are_gone_and_no_others()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "gateway-redis-cluster");
+        using var gone = Process.Start("true")!;
+        await gone.WaitForExitAsync();
+        var (stale, live) = (Path.Combine(parent, $"redis-{gone.Id}"), Path.Combine(parent, $"redis-{Environment.ProcessId}-other"));
+        var running = Path.Combine(parent, $"redis-{Environment.ProcessId}");
+        foreach (var folder in new[] { stale, live, running }) Directory.CreateDirectory(folder);
+
+        await ModelAsync("--Redis:Topology=cluster", "--Redis:Persistent=false");
+
+        Assert.False(Directory.Exists(stale));
+        Assert.True(Directory.Exists(running)); // this process's own, and a name that is no pid, are kept
+        Assert.True(Directory.Exists(live));
+        Directory.Delete(live);
+        Directory.Delete(running);
     }
 
     [Fact]
