@@ -7,8 +7,10 @@ namespace Gateway.Registry;
 /// Tells waiters when a run ends. Every script that ends runs publishes their ids in one message on its
 /// shard's channel (<c>gw:{NN}:ended</c>, prelude.lua's <c>reply</c>), so a sweep batch that finalizes a
 /// thousand runs sends one message, not a thousand. One subscription per shard and process, made on first use,
-/// serves every waiter; StackExchange.Redis renews it after a reconnect. The waiters are this process's one
-/// registry: each removes itself when its wait ends, and the gauge <c>gateway.registry.waiting_runs</c> shows them.
+/// serves every waiter; StackExchange.Redis renews it after a reconnect, though after a Redis Cluster failover not
+/// always on the promoted replica (Faults/ClusterFailoverTests): the waiters' fallback poll covers a lost signal.
+/// The waiters are this process's one registry: each removes itself when its wait ends, and the gauge
+/// <c>gateway.registry.waiting_runs</c> shows them.
 /// </summary>
 public sealed class RunEndSignals
 {

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Faults;
@@ -36,7 +34,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
     }
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = FreePorts.Next();
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
@@ -108,11 +106,4 @@ public sealed class ServiceProcess : IAsyncDisposable
     public string Dump() => string.Join('\n', output.TakeLast(40));
 
     public async ValueTask DisposeAsync() => await KillAsync();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -21,7 +21,7 @@ public sealed class RedisCluster : IRedisStore, IAsyncLifetime
     public RedisCluster()
     {
         var ports = new HashSet<int>();
-        while (ports.Count < 4 * MasterCount) ports.Add(RedisServer.FreePort());
+        while (ports.Count < 4 * MasterCount) ports.Add(FreePorts.Next());
         var (clientPorts, busPorts) = (ports.Take(2 * MasterCount).ToList(), ports.Skip(2 * MasterCount).ToList());
         Nodes = clientPorts.Select((port, i) => new RedisServer
         {

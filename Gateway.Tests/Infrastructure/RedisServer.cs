@@ -17,7 +17,7 @@ public sealed class RedisServer : IRedisStore, IAsyncLifetime
     private Process? process;
     private ConnectionMultiplexer? admin;
 
-    public int Port { get; init; } = FreePort();
+    public int Port { get; init; } = FreePorts.Next();
 
 
     public string ConnectionString => $"127.0.0.1:{Port},allowAdmin=true";
@@ -102,14 +102,6 @@ public sealed class RedisServer : IRedisStore, IAsyncLifetime
 
     public IEnumerable<RedisKey> Keys() => Server.Keys(pattern: "*");
 
-    internal static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static string FindExecutable()
     {
