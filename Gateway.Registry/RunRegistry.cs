@@ -68,6 +68,15 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
         }
     }
 
+    /// <summary>Appends a run's events in order, each with its own result, as one request of the WebSocket
+    /// protocol asks (runs.events).</summary>
+    public async Task<IReadOnlyList<EventResult>> AppendEventsAsync(string tenant, string runId, IReadOnlyList<RunEvent> events)
+    {
+        var results = new EventResult[events.Count];
+        for (var i = 0; i < events.Count; i++) results[i] = await AppendEventAsync(tenant, runId, events[i]);
+        return results;
+    }
+
     public async Task<RunLookup> GetRunAsync(string tenant, string runId)
     {
         if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new RunLookup(LookupOutcome.NotFound);
