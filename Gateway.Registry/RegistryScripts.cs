@@ -11,10 +11,18 @@ namespace Gateway.Registry;
 /// </summary>
 public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolicy policy, TimeProvider time)
 {
+    /// <summary>The operations a batch applies (OPS.name in Lua, one file each), and the scripts called alone.</summary>
     public const string Spawn = "spawn", Event = "event", Abort = "abort", Recipients = "recipients",
-        Sweep = "sweep", Snapshot = "snapshot", Events = "events", Get = "get", List = "list";
+        Events = "events", Get = "get", List = "list", Sweep = "sweep", Snapshot = "snapshot";
 
-    private static readonly Dictionary<string, Script> Scripts = Load(Spawn, Event, Abort, Recipients, Sweep, Snapshot, Events, Get, List);
+    private const string Batch = "batch";
+
+    private static readonly Dictionary<string, Script> Scripts = new()
+    {
+        [Batch] = Compose(Batch, Spawn, Event, Abort, Recipients, Events, Get, List),
+        [Sweep] = Compose(Sweep),
+        [Snapshot] = Compose(Snapshot),
+    };
 
     public RetentionPolicy Policy => policy;
 
@@ -22,19 +30,40 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 
     /// <summary>Runs a script on a shard. "now" and the retention policy always go first, so a script can
     /// never write without deadlines.</summary>
-    public Task<ScriptReply> RunAsync(string script, Shard shard, params RedisValue[] args) =>
-        RunAsync(script, shard, time.GetUtcNow(), args);
+    public async Task<ScriptReply> RunAsync(string script, Shard shard) =>
+        ScriptReply.From(await EvaluateAsync(script, shard, [time.GetUtcNow().ToUnixTimeMilliseconds(), policy.Encoded]));
 
-    /// <summary>As above, at a "now" the caller already used to compute a deadline it passes.</summary>
-    public async Task<ScriptReply> RunAsync(string script, Shard shard, DateTimeOffset now, params RedisValue[] args) =>
-        ScriptReply.From(await EvaluateAsync(script, shard, now, args));
-
-    private async Task<RedisResult> EvaluateAsync(string script, Shard shard, DateTimeOffset now, RedisValue[] args)
+    /// <summary>Applies operations of one shard in order with one script call (batch.lua); each operation runs at
+    /// its own time. Returns each one's reply, in order, and the evictions they made together.</summary>
+    public async Task<(ScriptReply[] Replies, IReadOnlyList<Eviction> Evictions)> RunBatchAsync(Shard shard, IReadOnlyList<Operation> operations)
     {
-        var argv = new RedisValue[args.Length + 2];
-        argv[0] = now.ToUnixTimeMilliseconds();
+        var argv = new RedisValue[2 + operations.Sum(o => 3 + o.Args.Length)];
+        var (i, latest) = (2, long.MinValue);
+        foreach (var op in operations)
+        {
+            argv[i++] = op.Name;
+            argv[i++] = op.Now;
+            argv[i++] = op.Args.Length;
+            op.Args.CopyTo(argv, i);
+            i += op.Args.Length;
+            latest = Math.Max(latest, op.Now);
+        }
+        argv[0] = latest;
         argv[1] = policy.Encoded;
-        args.CopyTo(argv, 2);
+        var batch = ScriptReply.From(await EvaluateAsync(Batch, shard, argv));
+        var replies = new ScriptReply[operations.Count];
+        for (var j = 0; j < replies.Length; j++)
+        {
+            var each = (RedisResult[])batch.Values[j]!;
+            replies[j] = new ScriptReply((string)each[0]!, (RedisResult[])each[1]!, []);
+            // an operation Redis refused (batch.lua): its caller sees what a script of its own would have thrown
+            if (replies[j].Outcome == "error") replies[j] = replies[j] with { Refusal = new RedisServerException(replies[j].Text(0)) };
+        }
+        return (replies, batch.Evictions);
+    }
+
+    private async Task<RedisResult> EvaluateAsync(string script, Shard shard, RedisValue[] argv)
+    {
         var db = redis.GetDatabase();
         var (source, sha1) = Scripts[script];
         RedisKey[] keys = [shard.Prefix];
@@ -53,17 +82,16 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 
     private sealed record Script(string Source, byte[] Sha1);
 
-    private static Dictionary<string, Script> Load(params string[] names)
+    /// <summary>A script's source: its flags line (if any) first, then the prelude, the operation files it
+    /// applies, and its own body.</summary>
+    private static Script Compose(string name, params string[] operations)
     {
-        var prelude = GeneratedHeader() + Read("prelude");
-        return names.ToDictionary(n => n, n =>
-        {
-            // A script's flags (its "#!lua flags=..." line) must open the whole source: they go before the prelude.
-            var own = Read(n);
-            var flags = own.StartsWith("#!", StringComparison.Ordinal) ? own[..(own.IndexOf('\n') + 1)] : "";
-            var source = flags + prelude + "\n" + own[flags.Length..];
-            return new Script(source, SHA1.HashData(Encoding.UTF8.GetBytes(source)));
-        });
+        // A script's flags (its "#!lua flags=..." line) must open the whole source: they go before the prelude.
+        var own = Read(name);
+        var flags = own.StartsWith("#!", StringComparison.Ordinal) ? own[..(own.IndexOf('\n') + 1)] : "";
+        var source = flags + GeneratedHeader() + Read("prelude") + "\n" +
+            string.Concat(operations.Select(o => Read(o) + "\n")) + own[flags.Length..];
+        return new Script(source, SHA1.HashData(Encoding.UTF8.GetBytes(source)));
     }
 
     /// <summary>The contracts stated in C#, as Lua: the policy's field names in the order their values are
@@ -90,6 +118,9 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 /// </summary>
 public sealed record ScriptReply(string Outcome, RedisResult[] Values, IReadOnlyList<Eviction> Evictions)
 {
+    /// <summary>Set when Redis refused this operation of a batch (its outcome is "error").</summary>
+    public RedisServerException? Refusal { get; init; }
+
     public static ScriptReply From(RedisResult result)
     {
         var parts = (RedisResult[])result!;

@@ -20,6 +20,7 @@ public static class RegistryServiceCollectionExtensions
         services.TryAddSingleton<RegistryMetrics>();
         services.TryAddSingleton(sp => new RetentionPolicy(sp.GetRequiredService<IOptions<RegistryOptions>>().Value));
         services.TryAddSingleton<RegistryScripts>();
+        services.TryAddSingleton<GroupCommit>();
         services.TryAddSingleton<RunEndSignals>();
         services.TryAddSingleton<RunRegistry>();
         return services;

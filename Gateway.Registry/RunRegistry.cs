@@ -8,21 +8,25 @@ namespace Gateway.Registry;
 /// read or write, is one script (<see cref="RegistryScripts"/>) on one shard: keys are built only in Lua, and
 /// every read gets the scripts' lazy expiry (a run past its deadline is answered as it ended then).
 /// </summary>
-public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics, RunEndSignals ends)
+public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, RegistryMetrics metrics, RunEndSignals ends)
 {
     /// <summary>The retention rules and caps this registry enforces.</summary>
     public RegistryOptions Options => scripts.Policy.Options;
 
-    /// <summary>Runs a script; the evictions it made reach the metrics, whatever its outcome.</summary>
-    private async Task<ScriptReply> RunAsync(string script, Shard shard, DateTimeOffset now, params RedisValue[] args)
+    /// <summary>An operation, applied with the others of its shard that arrive meanwhile (<see cref="GroupCommit"/>).</summary>
+    private Task<ScriptReply> RunAsync(string operation, Shard shard, DateTimeOffset now, params RedisValue[] args) =>
+        commit.SubmitAsync(shard, new Operation(operation, now.ToUnixTimeMilliseconds(), args));
+
+    private Task<ScriptReply> RunAsync(string operation, Shard shard, params RedisValue[] args) =>
+        RunAsync(operation, shard, scripts.Time.GetUtcNow(), args);
+
+    /// <summary>A script called alone (sweep, snapshot); the evictions it made reach the metrics.</summary>
+    private async Task<ScriptReply> RunAloneAsync(string script, Shard shard)
     {
-        var reply = await scripts.RunAsync(script, shard, now, args);
+        var reply = await scripts.RunAsync(script, shard);
         if (reply.Evictions.Count > 0) metrics.Evicted(reply.Evictions);
         return reply;
     }
-
-    private Task<ScriptReply> RunAsync(string script, Shard shard, params RedisValue[] args) =>
-        RunAsync(script, shard, scripts.Time.GetUtcNow(), args);
 
     private Shard SessionShard(string tenant, string sessionKey) => Shard.ForSession(tenant, sessionKey, Options.Shards);
 
@@ -195,7 +199,7 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     /// <summary>One bounded sweep call on one shard; <see cref="SweepResult.More"/> says whether more is due.</summary>
     public async Task<SweepResult> SweepShardAsync(int shard)
     {
-        var reply = await RunAsync(RegistryScripts.Sweep, new Shard(shard));
+        var reply = await RunAloneAsync(RegistryScripts.Sweep, new Shard(shard));
         return new SweepResult(shard, reply.Outcome == "more", reply.Evictions);
     }
 
@@ -220,7 +224,7 @@ public sealed class RunRegistry(RegistryScripts scripts, RegistryMetrics metrics
     {
         var now = scripts.Time.GetUtcNow();
         var replies = (await Task.WhenAll(Enumerable.Range(0, Options.Shards)
-            .Select(s => RunAsync(RegistryScripts.Snapshot, new Shard(s))))).Select(r => r.Values);
+            .Select(s => RunAloneAsync(RegistryScripts.Snapshot, new Shard(s))))).Select(r => r.Values);
         var sizes = new Dictionary<string, long>();
         var earliest = new Dictionary<string, long>();
         var evictions = Registries.All.ToDictionary(r => r, _ => new Dictionary<string, long>());

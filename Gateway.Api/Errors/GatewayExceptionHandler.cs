@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Registry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -29,6 +30,8 @@ public sealed class GatewayExceptionHandler(
                 (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "Redis is unreachable; retry later."),
             RedisServerException server when Unavailable(server.Message) is { } why =>
                 (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"{why}; nothing was stored, retry later."),
+            RegistryOverloadedException overloaded =>
+                (StatusCodes.Status503ServiceUnavailable, "Storage overloaded", $"{overloaded.Message} Nothing was stored, retry later."),
             _ => (0, "", ""),
         };
         if (status == 0) return false;

@@ -1,35 +1,37 @@
--- Abort one run (ARGV[5] = run id) or every live run of a session (ARGV[5] = '', ARGV[4] = session key).
--- ARGV: now, policy, tenant, session, id
+-- Abort one run (A[3] = run id) or every live run of a session (A[3] = '', A[2] = session key).
+-- A: tenant, session, id
 -- Reply: 'ok' { the ids of the runs it aborted } | 'finished' { status } | 'gone' | 'unknown'.
-local tenant, session, id = ARGV[3], ARGV[4], ARGV[5]
-retire_on_write()
+OPS.abort = function(A)
+  local tenant, session, id = A[1], A[2], A[3]
+  retire_on_write()
 
-local function abort(run)
-  -- a run already past its deadline ended then, not now
-  if finalize_if_due(run, NOW) then return false end
-  if finalize(run, 'aborted', 'aborted', NOW) then
-    while redis.call('ZCARD', idx('abrt')) >= P.cap_aborted do
-      forget(idx('abrt'))
-      redis.call('ZPOPMIN', idx('abrt'))
-      count('aborted_runs', 'cap')
+  local function abort(run)
+    -- a run already past its deadline ended then, not now
+    if finalize_if_due(run, NOW) then return false end
+    if finalize(run, 'aborted', 'aborted', NOW) then
+      while redis.call('ZCARD', idx('abrt')) >= P.cap_aborted do
+        forget(idx('abrt'))
+        redis.call('ZPOPMIN', idx('abrt'))
+        count('aborted_runs', 'cap')
+      end
+      index('abrt', run, NOW + P.aborted)
+      return true
     end
-    index('abrt', run, NOW + P.aborted)
-    return true
+    return false
   end
-  return false
-end
 
-if id ~= '' then
-  local owner = redis.call('HGET', k('run:' .. id), 'tenant')
-  if not owner then return missing(id) end
-  if owner ~= tenant then return reply('unknown') end
-  if abort(id) then return reply('ok', { id }) end
-  -- it may have ended just now, at a deadline that had passed: that is counted and announced too
-  return reply('finished', { redis.call('HGET', k('run:' .. id), 'status') })
-end
+  if id ~= '' then
+    local owner = redis.call('HGET', k('run:' .. id), 'tenant')
+    if not owner then return missing(id) end
+    if owner ~= tenant then return 'unknown' end
+    if abort(id) then return 'ok', { id } end
+    -- it may have ended just now, at a deadline that had passed: that is counted and announced too
+    return 'finished', { redis.call('HGET', k('run:' .. id), 'status') }
+  end
 
-local aborted = {}
-for _, run in ipairs(redis.call('ZRANGE', k('ses:' .. tenant .. '/' .. session), 0, -1)) do
-  if abort(run) then aborted[#aborted + 1] = run end
+  local aborted = {}
+  for _, run in ipairs(redis.call('ZRANGE', k('ses:' .. tenant .. '/' .. session), 0, -1)) do
+    if abort(run) then aborted[#aborted + 1] = run end
+  end
+  return 'ok', aborted
 end
-return reply('ok', aborted)

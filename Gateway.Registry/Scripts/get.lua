@@ -1,8 +1,10 @@
--- A run as stored, for GET and wait. ARGV: now, policy, id, tenant
+-- A run as stored, for GET and wait. A: id, tenant
 -- A live run already past a deadline is answered as it ended then (lazy expiry), not as still running.
 -- Reply: 'ok' { the run's hash fields and values... } | 'gone' | 'unknown'.
-local id, tenant = ARGV[3], ARGV[4]
-local flat, f = read_answer(id, function(f) return f.tenant == tenant end)
-if not f.tenant then return missing(id) end
-if f.tenant ~= tenant then return reply('unknown') end
-return reply('ok', flat)
+OPS.get = function(A)
+  local id, tenant = A[1], A[2]
+  local flat, f = read_answer(id, function(f) return f.tenant == tenant end)
+  if not f.tenant then return missing(id) end
+  if f.tenant ~= tenant then return 'unknown' end
+  return 'ok', flat
+end

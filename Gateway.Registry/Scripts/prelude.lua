@@ -6,6 +6,7 @@
 -- (a sorted set scored by deadline); `expire` gives a key a Redis TTL past that deadline, so memory is
 -- bounded even if no sweeper ever runs.
 local PREFIX = KEYS[1]
+-- (a batch sets it to each operation's own time before applying it: batch.lua)
 local NOW = tonumber(ARGV[1])
 -- ARGV[2], the policy, is a MessagePack array of integers in POLICY_FIELDS' order: one C call to decode, where
 -- parsing the same numbers from text cost more than the rest of the prelude together. POLICY_FIELDS and
@@ -473,11 +474,15 @@ local function reply(outcome, values)
   return { outcome, values or {}, evictions }
 end
 
--- Answer for a run id that has no record: "gone" if a tombstone remembers it.
+-- Outcome for a run id that has no record: "gone" if a tombstone remembers it.
 local function missing(id)
-  if redis.call('ZSCORE', idx('gone'), id) then return reply('gone') end
-  return reply('unknown')
+  if redis.call('ZSCORE', idx('gone'), id) then return 'gone' end
+  return 'unknown'
 end
+
+-- The operations a batch applies (batch.lua), one file each (spawn.lua, event.lua, ...): OPS.name(A) takes the
+-- operation's arguments and returns its outcome and values, as a script's reply would.
+local OPS = {}
 
 -- Lazy expiry for reads: a live run that may be past a deadline (its lease as last written, or a pending
 -- error) is finalized at that deadline before it is answered. f: the run's fields by name, with 'active'

@@ -1,49 +1,51 @@
--- Spawn a run. ARGV: now, policy, id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
+-- Spawn a run. A: id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
 -- Reply: 'ok' | 'duplicate' with { id, the run's hash fields and values... }, or 'full' (admission control).
 -- The run comes back in the same call, so the API answers a spawn with one round trip.
-local id, tenant, session = ARGV[3], ARGV[4], ARGV[5]
-local timeout_at, dedupe = tonumber(ARGV[11]), ARGV[12]
-local sid = tenant .. '/' .. session
-retire_on_write()
+OPS.spawn = function(A)
+  local id, tenant, session = A[1], A[2], A[3]
+  local timeout_at, dedupe = tonumber(A[9]), A[10]
+  local sid = tenant .. '/' .. session
+  retire_on_write()
 
-if dedupe ~= '' then
-  local due = tonumber(redis.call('ZSCORE', idx('ddp'), dedupe))
-  if due and due <= NOW then
-    -- past its deadline but not yet swept: expire it now rather than answer from a stale entry
-    remove_dedupe(dedupe, 'ttl')
-  else
-    local existing = redis.call('GET', k('ddp:' .. dedupe))
-    if existing then
-      return reply('duplicate', { existing, unpack(redis.call('HGETALL', k('run:' .. existing))) })
+  if dedupe ~= '' then
+    local due = tonumber(redis.call('ZSCORE', idx('ddp'), dedupe))
+    if due and due <= NOW then
+      -- past its deadline but not yet swept: expire it now rather than answer from a stale entry
+      remove_dedupe(dedupe, 'ttl')
+    else
+      local existing = redis.call('GET', k('ddp:' .. dedupe))
+      if existing then
+        return 'duplicate', { existing, unpack(redis.call('HGETALL', k('run:' .. existing))) }
+      end
     end
   end
-end
--- Admission control: refuse only when live runs alone fill the registry.
-if not make_room_for_run() then return reply('full') end
+  -- Admission control: refuse only when live runs alone fill the registry.
+  if not make_room_for_run() then return 'full' end
 
-local lease = lease_of(timeout_at, NOW)
-local rk = k('run:' .. id)
-local fields = { 'tenant', tenant, 'session', session, 'task', ARGV[7], 'mode', ARGV[9], 'cleanup', ARGV[10],
-  'status', 'pending', 'created', ms(NOW), 'seq', '0', 'active', ms(NOW), 'timeout_at', ms(timeout_at) }
-if ARGV[6] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'child', ARGV[6] end
-if ARGV[8] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'label', ARGV[8] end
+  local lease = lease_of(timeout_at, NOW)
+  local rk = k('run:' .. id)
+  local fields = { 'tenant', tenant, 'session', session, 'task', A[5], 'mode', A[7], 'cleanup', A[8],
+    'status', 'pending', 'created', ms(NOW), 'seq', '0', 'active', ms(NOW), 'timeout_at', ms(timeout_at) }
+  if A[4] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'child', A[4] end
+  if A[6] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'label', A[6] end
 
-if dedupe ~= '' then
-  while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
-    remove_dedupe(redis.call('ZRANGE', idx('ddp'), 0, 0)[1], 'cap')
+  if dedupe ~= '' then
+    while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
+      remove_dedupe(redis.call('ZRANGE', idx('ddp'), 0, 0)[1], 'cap')
+    end
+    redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
+    index('ddp', dedupe, NOW + P.dedupe)
+    fields[#fields + 1], fields[#fields + 2] = 'dedupe', dedupe
   end
-  redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
-  index('ddp', dedupe, NOW + P.dedupe)
-  fields[#fields + 1], fields[#fields + 2] = 'dedupe', dedupe
-end
-redis.call('HSET', rk, unpack(fields))
--- The run's TTL (and its index keys') cover its bound from the start, so no later change needs a TTL call:
--- its lease moves, its end and its archive all fall within it.
-local bound = run_bound(timeout_at)
-expire(rk, bound, true)
-index('live', id, lease, nil, bound)
+  redis.call('HSET', rk, unpack(fields))
+  -- The run's TTL (and its index keys') cover its bound from the start, so no later change needs a TTL call:
+  -- its lease moves, its end and its archive all fall within it.
+  local bound = run_bound(timeout_at)
+  expire(rk, bound, true)
+  index('live', id, lease, nil, bound)
 
-redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
-touch_session(sid, bound)
--- the run as stored, without reading it back
-return reply('ok', { id, unpack(fields) })
+  redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
+  touch_session(sid, bound)
+  -- the run as stored, without reading it back
+  return 'ok', { id, unpack(fields) }
+end

@@ -67,9 +67,11 @@ public sealed class RoundTripTests(RedisServer redis) : IClassFixture<RedisServe
         {
             this.connection = connection;
             services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-            var metrics = new RegistryMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+            var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            var metrics = new RegistryMetrics(meterFactory);
             var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero));
-            Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(new RegistryOptions()), clock), metrics, new RunEndSignals(connection));
+            var scripts = new RegistryScripts(connection, new RetentionPolicy(new RegistryOptions()), clock);
+            Registry = new RunRegistry(scripts, new GroupCommit(scripts, metrics, meterFactory), metrics, new RunEndSignals(connection));
         }
 
         public RunRegistry Registry { get; }

@@ -21,7 +21,8 @@ public sealed class RegistryHarness : IAsyncDisposable
         var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         Metrics = new RegistryMetrics(meterFactory);
         Evictions = new MetricCollector<long>(meterFactory, RegistryMetrics.MeterName, "gateway.registry.evictions");
-        Registry = new RunRegistry(new RegistryScripts(connection, new RetentionPolicy(options), Clock), Metrics, new RunEndSignals(connection));
+        var scripts = new RegistryScripts(connection, new RetentionPolicy(options), Clock);
+        Registry = new RunRegistry(scripts, new GroupCommit(scripts, Metrics, meterFactory), Metrics, new RunEndSignals(connection));
     }
 
     public static async Task<RegistryHarness> CreateAsync(IRedisStore redis, RegistryOptions? options = null, bool flush = true)
