@@ -21,6 +21,7 @@ public sealed class RegistryHarness : IAsyncDisposable
         var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         Metrics = new RegistryMetrics(meterFactory);
         Evictions = new MetricCollector<long>(meterFactory, RegistryMetrics.MeterName, "gateway.registry.evictions");
+        Batches = new MetricCollector<long>(meterFactory, RegistryMetrics.MeterName, "gateway.registry.commit.batch_size");
         var scripts = new RegistryScripts(connection, new RetentionPolicy(options), Clock);
         Registry = new RunRegistry(scripts, new GroupCommit(scripts, Metrics, meterFactory), Metrics, new RunEndSignals(connection));
     }
@@ -43,6 +44,9 @@ public sealed class RegistryHarness : IAsyncDisposable
     public RunRegistry Registry { get; }
 
     public MetricCollector<long> Evictions { get; }
+
+    /// <summary>Operations per script call (group commit).</summary>
+    public MetricCollector<long> Batches { get; }
 
     public IDatabase Db => connection.GetDatabase();
 
@@ -75,6 +79,7 @@ public sealed class RegistryHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Evictions.Dispose();
+        Batches.Dispose();
         await services.DisposeAsync();
         await connection.DisposeAsync();
     }

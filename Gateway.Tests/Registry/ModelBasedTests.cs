@@ -5,7 +5,8 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Registry;
 
 /// <summary>
-/// Random sequences of spawn / lifecycle and agent events / abort / recipients / clock advances / sweeps,
+/// Random sequences of spawn / lifecycle and agent events / abort / recipients / clock advances / sweeps, and
+/// bursts of one run's operations submitted together (group commit: one script call applies them),
 /// checked after every step against <see cref="RegistryModel"/>; at the end, the clock past the longest
 /// retention and one sweep must leave Redis with no key at all.
 /// </summary>
@@ -56,11 +57,61 @@ public abstract class ModelBasedTests(IRedisStore redis)
         var random = new Random(seed);
         var log = new StringBuilder();
         var ids = new List<string>();
+        var bursts = 0;
 
         for (var step = 0; step < 80; step++)
         {
             var now = h.Clock.GetUtcNow();
             var roll = random.Next(100);
+
+            // Each operation's expected answer comes from the model at once, in order; the registry's is awaited by the task.
+            Task EventAsync(string id, long? seq)
+            {
+                var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
+                var lastSeq = r?.Seq ?? 0;
+                seq ??= random.Next(10) switch { 0 => lastSeq, 1 => lastSeq + 2, _ => lastSeq + 1 };
+                var stream = Streams[random.Next(Streams.Length)];
+                var e = new RunEvent(stream == "end-aborted" ? "end" : stream, seq.Value, "data", stream == "end-aborted");
+                log.AppendLine($"{step}: event {id[..6]} {e}");
+                model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
+                var expected = model.Event(id, tenant, e, now);
+                var actual = h.Registry.AppendEventAsync(tenant, id, e);
+                return Check();
+
+                async Task Check()
+                {
+                    var result = await actual;
+                    Assert.Equal((expected.Outcome, expected.Status), (result.Outcome, result.Status));
+                    if (expected.Outcome is EventOutcome.Duplicate or EventOutcome.Gap) Assert.Equal(expected.LastSeq, result.LastSeq);
+                }
+            }
+
+            Task AbortAsync(string id)
+            {
+                var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
+                log.AppendLine($"{step}: abort {id[..6]}");
+                model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
+                var expected = model.Abort(id, tenant, now);
+                var actual = h.Registry.AbortRunAsync(tenant, id);
+                return Check();
+
+                async Task Check() => Assert.Equal(expected, (await actual).Outcome);
+            }
+
+            Task RecipientsAsync(string id)
+            {
+                var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
+                string[] add = random.Next(3) == 0 ? [] : random.Next(3) == 0 ? [$"c{random.Next(4)}", $"c{random.Next(4)}", $"c{random.Next(4)}"] : [$"c{random.Next(4)}"];
+                string[] remove = random.Next(2) == 0 ? [] : [$"c{random.Next(4)}"];
+                log.AppendLine($"{step}: recipients {id[..6]} +{string.Join(',', add)} -{string.Join(',', remove)}");
+                // (nothing to add or remove is a read: it retires nothing)
+                if (add.Length + remove.Length > 0) model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
+                var expected = model.Recipients(id, tenant, add, remove, now);
+                var actual = h.Registry.UpdateRecipientsAsync(tenant, id, add, remove);
+                return Check();
+
+                async Task Check() => Assert.Equal(expected, (await actual).Outcome);
+            }
             try
             {
                 if (roll < 20 || ids.Count == 0)
@@ -94,28 +145,27 @@ public abstract class ModelBasedTests(IRedisStore redis)
                         TimeoutAt = now + (request.RunTimeoutSeconds > 0 ? TimeSpan.FromSeconds(request.RunTimeoutSeconds) : h.Options.MaxRunLifetime),
                     }, now, dedupe);
                 }
+                else if (roll < 50)
+                {
+                    await EventAsync(Pick(random, ids, model), null);
+                }
                 else if (roll < 60)
                 {
+                    // A burst: one run's events, and maybe an abort or a recipients update of it, submitted without
+                    // awaiting each, as a WebSocket client sends them: they reach Redis in one batch (group commit),
+                    // and each must answer exactly what it would alone, in submission order.
                     var id = Pick(random, ids, model);
-                    var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
-                    var lastSeq = r?.Seq ?? 0;
-                    var seq = random.Next(10) switch { 0 => lastSeq, 1 => lastSeq + 2, _ => lastSeq + 1 };
-                    var stream = Streams[random.Next(Streams.Length)];
-                    var e = new RunEvent(stream == "end-aborted" ? "end" : stream, seq, "data", stream == "end-aborted");
-                    log.AppendLine($"{step}: event {id[..6]} {e}");
-                    model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
-                    var expected = model.Event(id, tenant, e, now);
-                    var actual = await h.Registry.AppendEventAsync(tenant, id, e);
-                    Assert.Equal((expected.Outcome, expected.Status), (actual.Outcome, actual.Status));
-                    if (expected.Outcome is EventOutcome.Duplicate or EventOutcome.Gap) Assert.Equal(expected.LastSeq, actual.LastSeq);
+                    var seq = model.Runs.TryGetValue(id, out var r) ? r.Seq : 0;
+                    var burst = new List<Task>();
+                    for (var n = random.Next(2, 7); n > 0; n--) burst.Add(EventAsync(id, ++seq));
+                    if (random.Next(3) == 0) burst.Add(AbortAsync(id));
+                    if (random.Next(3) == 0) burst.Add(RecipientsAsync(id));
+                    await Task.WhenAll(burst);
+                    bursts++;
                 }
                 else if (roll < 66)
                 {
-                    var id = Pick(random, ids, model);
-                    var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
-                    log.AppendLine($"{step}: abort {id[..6]}");
-                    model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
-                    Assert.Equal(model.Abort(id, tenant, now), (await h.Registry.AbortRunAsync(tenant, id)).Outcome);
+                    await AbortAsync(Pick(random, ids, model));
                 }
                 else if (roll < 69)
                 {
@@ -126,15 +176,7 @@ public abstract class ModelBasedTests(IRedisStore redis)
                 }
                 else if (roll < 76)
                 {
-                    var id = Pick(random, ids, model);
-                    var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
-                    string[] add = random.Next(3) == 0 ? [] : random.Next(3) == 0 ? [$"c{random.Next(4)}", $"c{random.Next(4)}", $"c{random.Next(4)}"] : [$"c{random.Next(4)}"];
-                    string[] remove = random.Next(2) == 0 ? [] : [$"c{random.Next(4)}"];
-                    log.AppendLine($"{step}: recipients {id[..6]} +{string.Join(',', add)} -{string.Join(',', remove)}");
-                    // (nothing to add or remove is a read: it retires nothing)
-                    if (add.Length + remove.Length > 0) model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
-                    Assert.Equal(model.Recipients(id, tenant, add, remove, now),
-                        (await h.Registry.UpdateRecipientsAsync(tenant, id, add, remove)).Outcome);
+                    await RecipientsAsync(Pick(random, ids, model));
                 }
                 else if (roll < 90)
                 {
@@ -158,6 +200,8 @@ public abstract class ModelBasedTests(IRedisStore redis)
 
         await h.DrainAsync();
         Assert.Equal(0, await redis.KeyCountAsync());
+        // the bursts were batched: at least one script call applied several operations
+        if (bursts > 0) Assert.True(h.Batches.GetMeasurementSnapshot().Max(m => m.Value) > 1, $"{bursts} bursts, none batched");
     }
 
     private static string Pick(Random random, List<string> ids, RegistryModel model)
