@@ -73,12 +73,13 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
     }
 
     /// <summary>Appends a run's events in order, each with its own result, as one request of the WebSocket
-    /// protocol asks (runs.events).</summary>
+    /// protocol asks (runs.events). All are submitted at once: group commit applies them in this order, in as
+    /// few script calls as the shard's traffic allows.</summary>
     public async Task<IReadOnlyList<EventResult>> AppendEventsAsync(string tenant, string runId, IReadOnlyList<RunEvent> events)
     {
-        var results = new EventResult[events.Count];
-        for (var i = 0; i < events.Count; i++) results[i] = await AppendEventAsync(tenant, runId, events[i]);
-        return results;
+        var pending = new Task<EventResult>[events.Count];
+        for (var i = 0; i < events.Count; i++) pending[i] = AppendEventAsync(tenant, runId, events[i]);
+        return await Task.WhenAll(pending);
     }
 
     public async Task<RunLookup> GetRunAsync(string tenant, string runId)
