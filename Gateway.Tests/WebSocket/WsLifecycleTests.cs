@@ -138,6 +138,21 @@ public sealed class WsLifecycleTests(RedisServer redis) : IClassFixture<RedisSer
     }
 
     [Fact]
+    public async Task A_batch_of_events_larger_than_an_http_body_fits_in_one_frame_up_to_maxPayload()
+    {
+        await using var gateway = new KestrelGateway(redis);
+        await using var ws = await gateway.ConnectAsync();
+        var runId = (await ws.PayloadAsync("runs.spawn", new { requesterSessionKey = "agent:batch", task = "t" })).GetProperty("run").GetProperty("runId").GetString();
+        var text = new string('x', 30_000);
+
+        // about 300 KB in one frame: over Gateway:MaxBodyBytes (64 KiB), under Gateway:WebSocket:MaxPayloadBytes (1 MiB)
+        var results = await ws.PayloadAsync("runs.events", new { runId, events = Enumerable.Range(1, 10).Select(seq => new { seq, stream = "assistant", data = text }) });
+
+        Assert.All(results.GetProperty("results").EnumerateArray(), r => Assert.True(r.GetProperty("ok").GetBoolean(), r.ToString()));
+        Assert.Equal(10, (await ws.PayloadAsync("runs.get", new { runId })).GetProperty("lastSeq").GetInt64());
+    }
+
+    [Fact]
     public async Task A_closed_connection_logs_one_line_with_its_tenant_requests_pushes_and_reason()
     {
         await using var gateway = new KestrelGateway(redis, services: s => s.AddFakeLogging());
