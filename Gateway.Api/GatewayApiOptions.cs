@@ -25,6 +25,36 @@ public sealed class GatewayApiOptions
 
     /// <summary>The Retry-After a client is given when Redis is unreachable or admission control refuses.</summary>
     public int RetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>The limits of /v1/ws (Gateway:WebSocket), told to each client in hello-ok.</summary>
+    public WebSocketLimits WebSocket { get; set; } = new();
+}
+
+public sealed class WebSocketLimits
+{
+    /// <summary>Largest frame a client may send before its connect is accepted.</summary>
+    public const int PreConnectMaxBytes = 64 * 1024;
+
+    /// <summary>Largest frame accepted after connect (a runs.events batch of 100 events fits); larger closes with 1009.</summary>
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Answers and pushes queued for one connection; past it the client is a slow reader and is disconnected.</summary>
+    public int MaxBufferedBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Requests of one connection processed at once; past it the server stops reading that socket.</summary>
+    public int MaxInFlight { get; set; } = 256;
+
+    /// <summary>Runs one connection may watch (runs.subscribe) at once.</summary>
+    public int MaxRunSubscriptions { get; set; } = 1000;
+
+    /// <summary>Sessions one connection may follow (sessions.subscribe) at once.</summary>
+    public int MaxSessionSubscriptions { get; set; } = 100;
+
+    /// <summary>How long a closing handshake may take (a slow reader's last frames and the close) before the socket is aborted.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public bool IsValid => MaxPayloadBytes >= 1024 && MaxBufferedBytes >= MaxPayloadBytes && MaxInFlight > 0
+        && MaxRunSubscriptions > 0 && MaxSessionSubscriptions > 0 && CloseTimeout > TimeSpan.Zero;
 }
 
 public sealed class ApiKey

@@ -14,6 +14,7 @@ app.MapApiReference();
 app.MapRunEndpoints();
 app.MapSessionEndpoints();
 app.MapRegistryEndpoints();
+app.MapWebSocketEndpoints();
 app.Run();
 
 namespace Gateway.Api

@@ -34,3 +34,6 @@ public sealed record WaitResponse(string RunId, RunStatus Status, bool Done, Dat
 public sealed record SessionAbortResponse(IReadOnlyList<string> Aborted);
 
 public sealed record RecipientsResponse(IReadOnlyList<string> Recipients);
+
+/// <summary>A spawn's answer over the WebSocket: HTTP says <see cref="Created"/> by its status (201 or 200).</summary>
+public sealed record SpawnResponse(bool Created, RunResponse Run);

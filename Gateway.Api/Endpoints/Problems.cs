@@ -1,23 +1,32 @@
+using Gateway.Api.Operations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Endpoints;
 
-/// <summary>The ProblemDetails every endpoint answers with, so the same mistake reads the same everywhere.</summary>
+/// <summary>An operation's error as ProblemDetails, so the same mistake reads the same everywhere (and over the
+/// WebSocket, WebSockets/WsErrors maps the same errors to codes).</summary>
 public static class Problems
 {
-    public static ValidationProblem Invalid(Dictionary<string, string[]> errors) => TypedResults.ValidationProblem(errors,
-        title: "The request is not valid",
-        detail: string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+    public static ValidationProblem Invalid(OperationError error) => TypedResults.ValidationProblem(error.Errors ?? [],
+        title: error.Title, detail: error.Message);
 
-    public static ProblemHttpResult RunNotFound(string runId) =>
-        TypedResults.Problem($"Run '{runId}' does not exist (or belongs to another tenant).", statusCode: StatusCodes.Status404NotFound, title: "Run not found");
-
-    public static ProblemHttpResult RunGone(string runId) =>
-        TypedResults.Problem($"Run '{runId}' has been removed by retention; its data is gone.", statusCode: StatusCodes.Status410Gone, title: "Run gone");
-
-    public static ProblemHttpResult Conflict(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
-
-    public static ProblemHttpResult Unavailable(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
+    /// <summary>Any error but <see cref="ErrorKind.Invalid"/> (its own <see cref="ValidationProblem"/>); unavailable
+    /// answers carry Retry-After.</summary>
+    public static ProblemHttpResult Of(OperationError error, HttpContext context)
+    {
+        var status = error.Kind switch
+        {
+            ErrorKind.NotFound => StatusCodes.Status404NotFound,
+            ErrorKind.Gone => StatusCodes.Status410Gone,
+            ErrorKind.Conflict => StatusCodes.Status409Conflict,
+            ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            _ => throw new InvalidOperationException($"A {error.Kind} error is answered by Problems.Invalid."),
+        };
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = context.RequestServices.GetRequiredService<IOptions<GatewayApiOptions>>().Value.RetryAfterSeconds.ToString();
+        }
+        return TypedResults.Problem(error.Message, statusCode: status, title: error.Title);
+    }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Gateway.Api.Errors;
 
@@ -21,14 +20,10 @@ public sealed class GatewayExceptionHandler(
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } =>
-                (StatusCodes.Status400BadRequest, "Malformed request body", json.Path is { } path
-                    ? $"Invalid value at {path} (malformed JSON, wrong type, unknown enum value or unknown property): {json.Message}"
-                    : $"The request body is not valid JSON for this endpoint: {json.Message}"),
+                (StatusCodes.Status400BadRequest, "Malformed request body", MalformedJson.Describe(json)),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
-            RedisConnectionException or RedisTimeoutException =>
-                (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "Redis is unreachable; retry later."),
-            RedisServerException server when Unavailable(server.Message) is { } why =>
-                (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"{why}; nothing was stored, retry later."),
+            _ when StorageFailure.Describe(exception) is { } unavailable =>
+                (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", unavailable),
             _ => (0, "", ""),
         };
         if (status == 0) return false;
@@ -46,14 +41,4 @@ public sealed class GatewayExceptionHandler(
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
-
-    /// <summary>Redis' answers for a state that passes (its error prefix), as a client should read them.</summary>
-    private static string? Unavailable(string error) => error.Split(' ', 2)[0] switch
-    {
-        "OOM" => "Redis is full (maxmemory reached)",
-        "BUSY" => "Redis is busy running a script",
-        "LOADING" => "Redis is loading its data after a restart",
-        "READONLY" or "MASTERDOWN" or "CLUSTERDOWN" or "TRYAGAIN" => "Redis is failing over",
-        _ => null,
-    };
 }

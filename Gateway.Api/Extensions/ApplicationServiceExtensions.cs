@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Api.Auth;
 using Gateway.Api.Errors;
+using Gateway.Api.Operations;
+using Gateway.Api.WebSockets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -21,8 +23,15 @@ public static class ApplicationServiceExtensions
                 "Every Gateway:ApiKeys entry needs a Key and a Tenant.")
             .Validate(o => o.MaxBodyBytes > 0 && o.SsePollInterval > TimeSpan.Zero && o.WaitFallbackPoll > TimeSpan.Zero && o.MaxWaitTimeout >= o.DefaultWaitTimeout,
                 "Gateway:MaxBodyBytes, Gateway:SsePollInterval and Gateway:WaitFallbackPoll must be positive, and MaxWaitTimeout at least DefaultWaitTimeout.")
+            .Validate(o => o.WebSocket.IsValid,
+                "Gateway:WebSocket: MaxPayloadBytes at least 1024, MaxBufferedBytes at least MaxPayloadBytes, MaxInFlight, " +
+                "MaxRunSubscriptions, MaxSessionSubscriptions and CloseTimeout positive.")
             .ValidateOnStart();
         services.AddRunRegistry(builder.Configuration);
+        services.AddSingleton<RunOperations>();
+        services.AddSingleton<SessionOperations>();
+        services.AddSingleton<WsMetrics>();
+        services.AddSingleton<WsServices>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -56,6 +65,7 @@ public static class ApplicationServiceExtensions
         // Framework answers with no body (415, 405, unknown route) become ProblemDetails too.
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;
