@@ -41,20 +41,21 @@ public sealed class WsConnection
         var writer = sends.RunAsync();
         using var stop = stopping.Register(() => sends.Close(WebSocketCloseStatus.EndpointUnavailable, "server stopping", WsCloseReason.ServerStopping));
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var closed = false;
         try
         {
-            buffer = await ReceiveAsync(buffer);
+            (buffer, closed) = await ReceiveAsync(buffer);
         }
         finally
         {
             await lifetime.CancelAsync();
             await DrainAsync();
-            sends.Close(WebSocketCloseStatus.NormalClosure, "", WsCloseReason.ClientClosed);
+            sends.Close(WebSocketCloseStatus.NormalClosure, "", closed ? WsCloseReason.ClientClosed : WsCloseReason.Aborted);
             await writer;
             ArrayPool<byte>.Shared.Return(buffer);
             sends.Dispose();
             var reason = sends.CloseReason ?? WsCloseReason.Aborted;
-            services.Metrics.Closed(reason);
+            services.Metrics.Closed();
             services.Logger.LogInformation(
                 "WebSocket {ConnectionId} of tenant {Tenant} closed ({Reason}) after {Duration:F1} s: {Requests} requests, {Pushes} pushes",
                 connectionId, dispatcher?.Tenant ?? "(none)", reason, Stopwatch.GetElapsedTime(started).TotalSeconds,
@@ -62,8 +63,8 @@ public sealed class WsConnection
         }
     }
 
-    /// <summary>Reads messages until the client's close frame or a failed socket; returns the (maybe grown) buffer.</summary>
-    private async Task<byte[]> ReceiveAsync(byte[] buffer)
+    /// <summary>Reads messages until the client's close frame (closed) or a failed socket; returns the (maybe grown) buffer.</summary>
+    private async Task<(byte[] Buffer, bool Closed)> ReceiveAsync(byte[] buffer)
     {
         try
         {
@@ -79,7 +80,7 @@ public sealed class WsConnection
                     length += result.Count;
                 } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close && length <= limit);
 
-                if (result.MessageType == WebSocketMessageType.Close) return buffer;
+                if (result.MessageType == WebSocketMessageType.Close) return (buffer, true);
                 // once closing, frames are dropped until the client's close (the rest of a frame too large included)
                 if (sends.IsClosing) continue;
                 if (length > limit)
@@ -98,7 +99,7 @@ public sealed class WsConnection
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            return buffer;
+            return (buffer, false);
         }
     }
 

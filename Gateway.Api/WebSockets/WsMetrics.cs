@@ -21,7 +21,7 @@ public sealed class WsMetrics
         meter.CreateObservableUpDownCounter("gateway.ws.buffered_bytes", () => BufferedBytes, "By",
             "Bytes of answers and pushes queued to be sent on /v1/ws connections.");
         disconnects = meter.CreateCounter<long>("gateway.ws.disconnects", "{connection}",
-            "Closed /v1/ws connections, by reason (gateway.ws.close_reason).");
+            "/v1/ws connections ended, by reason (gateway.ws.close_reason), counted when the reason is known.");
     }
 
     public long Connections => Interlocked.Read(ref connections);
@@ -30,11 +30,9 @@ public sealed class WsMetrics
 
     public void Opened() => Interlocked.Increment(ref connections);
 
-    public void Closed(string reason)
-    {
-        Interlocked.Decrement(ref connections);
-        disconnects.Add(1, new KeyValuePair<string, object?>("gateway.ws.close_reason", reason));
-    }
+    public void Closed() => Interlocked.Decrement(ref connections);
+
+    public void Disconnected(string reason) => disconnects.Add(1, new KeyValuePair<string, object?>("gateway.ws.close_reason", reason));
 
     public void Buffered(long bytes) => Interlocked.Add(ref bufferedBytes, bytes);
 }

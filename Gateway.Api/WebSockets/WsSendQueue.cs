@@ -89,7 +89,8 @@ public sealed class WsSendQueue(WebSocket socket, long maxBufferedBytes, TimeSpa
     private void CloseLocked(WebSocketCloseStatus status, string description, string reason, bool drop)
     {
         if (closing) return;
-        (closing, closeStatus, closeDescription, CloseReason) = (true, status, description, reason);
+        (closing, closeStatus, closeDescription) = (true, status, description);
+        Decide(reason);
         if (drop)
         {
             while (queue.TryDequeue(out var frame)) Drop(frame);
@@ -97,6 +98,15 @@ public sealed class WsSendQueue(WebSocket socket, long maxBufferedBytes, TimeSpa
         // Real time, not TimeProvider: this bounds I/O with a peer and must not stall under a test's fake clock.
         closeDeadline = new CancellationTokenSource(closeTimeout);
         closeDeadline.Token.Register(socket.Abort);
+    }
+
+    /// <summary>The connection's one close reason, counted when it is decided (a slow reader when it overflows,
+    /// not when its socket finally goes).</summary>
+    private void Decide(string reason)
+    {
+        if (CloseReason is not null) return;
+        CloseReason = reason;
+        metrics.Disconnected(reason);
     }
 
     private void Drop(WsFrame frame)
@@ -146,7 +156,7 @@ public sealed class WsSendQueue(WebSocket socket, long maxBufferedBytes, TimeSpa
             lock (gate)
             {
                 closing = true;
-                CloseReason ??= WsCloseReason.Aborted;
+                Decide(WsCloseReason.Aborted);
                 while (queue.TryDequeue(out var frame)) Drop(frame);
             }
         }
