@@ -31,7 +31,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
 
     private WebSocketConnection(ClientWebSocket socket) => this.socket = socket;
 
-    /// <summary>Why the connection stopped reading, if it did (shown in the failures as "closed").</summary>
+    /// <summary>Why the connection stopped reading, if it did: the requests it failed are counted as "closed: &lt;this&gt;".</summary>
     public string? ClosedBecause { get; private set; }
 
     /// <summary>Opens <c>/v1/ws</c> at <paramref name="apiUrl"/> and sends <c>connect</c> with the API key; throws unless hello-ok.</summary>
@@ -100,7 +100,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
         {
-            request.TryFail("closed");
+            request.TryFail($"closed: {ClosedBecause ?? ex.Message}");
         }
         finally
         {
@@ -131,7 +131,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
                 } while (!received.EndOfMessage);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
-                    ClosedBecause = $"closed by the server: {socket.CloseStatus} {socket.CloseStatusDescription}";
+                    ClosedBecause = $"by the server, {socket.CloseStatus} {socket.CloseStatusDescription}";
                     break;
                 }
                 var frame = buffer.AsSpan(0, count);
@@ -149,7 +149,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
             await closing.CancelAsync();
-            foreach (var request in Volatile.Read(ref slots)) request.TryFail("closed");
+            foreach (var request in Volatile.Read(ref slots)) request.TryFail($"closed: {ClosedBecause}");
         }
     }
 

@@ -1,6 +1,6 @@
 namespace Gateway.Bench.Load;
 
-/// <summary>The WebSocket connections a run's load shares, opened together before the warm-up and closed after the load.</summary>
+/// <summary>The WebSocket connections a run's load shares, opened together before the warm-up and closed at the end of the run.</summary>
 public sealed class WebSocketPool : IAsyncDisposable
 {
     private WebSocketPool(IReadOnlyList<WebSocketConnection> connections) => Connections = connections;

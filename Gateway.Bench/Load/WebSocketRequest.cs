@@ -42,7 +42,7 @@ public sealed class WebSocketRequest : IValueTaskSource<bool>
     internal bool IsPending => Volatile.Read(ref pendingId) != 0;
 
     /// <summary>Why the last request failed: the protocol's error code, "event:&lt;code&gt;" for a refused event of a
-    /// batch, or what happened to the connection ("timeout", "closed"); null when it succeeded.</summary>
+    /// batch, or what happened to the connection ("timeout", "closed: &lt;why&gt;"); null when it succeeded.</summary>
     public string? Failure { get; private set; }
 
     /// <summary>The runId of the last answer that carried one (runs.spawn's run), valid until the next answer.</summary>
