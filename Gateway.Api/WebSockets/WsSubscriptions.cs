@@ -170,9 +170,11 @@ public sealed class WsSubscriptions(string tenant, WsServices services, WsSendQu
         }));
     }
 
-    /// <summary>Pushes the log's entries after the cursor, polling at Gateway:SsePollInterval when there is nothing new.</summary>
+    /// <summary>Pushes the log's entries after the cursor; with nothing new it reads again at Gateway:SsePollInterval,
+    /// or sooner when a run of the session's shard ends (its completion is then in the log).</summary>
     private async Task FollowSessionAsync(string sessionKey, IReadOnlyList<SessionEvent> first, string? cursor, CancellationTokenSource feed)
     {
+        var shard = Shard.ForSession(tenant, sessionKey, services.Registry.Options.Shards);
         var batch = first;
         var failing = false;
         try
@@ -185,7 +187,7 @@ public sealed class WsSubscriptions(string tenant, WsServices services, WsSendQu
                     cursor = e.Id;
                 }
                 // Real time, not TimeProvider: this paces I/O and must not stall under a test's fake clock.
-                if (batch.Count == 0) await Task.Delay(services.Options.SsePollInterval, feed.Token);
+                if (batch.Count == 0) await Task.WhenAny(Task.Delay(services.Options.SsePollInterval, feed.Token), services.Wakeups.NextAsync(shard));
                 try
                 {
                     batch = await services.Registry.ReadEventsAsync(tenant, sessionKey, cursor);

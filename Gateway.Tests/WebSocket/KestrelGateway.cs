@@ -17,9 +17,9 @@ public sealed class KestrelGateway : IAsyncDisposable
 
     public Uri WsUri => new($"ws://{HttpUri.Authority}/v1/ws");
 
-    public KestrelGateway(IRedisStore redis, IReadOnlyDictionary<string, string>? settings = null)
+    public KestrelGateway(IRedisStore redis, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
     {
-        Api = new GatewayApiFactory(redis, settings);
+        Api = new GatewayApiFactory(redis, settings, services: services);
         Api.UseKestrel(FreePorts.Next());
         Api.StartServer();
         var address = Api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Tests.Api;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Tests.WebSocket;
 
@@ -133,6 +135,24 @@ public sealed class WsLifecycleTests(RedisServer redis) : IClassFixture<RedisSer
             Assert.True(result.GetProperty("ok").GetBoolean(), result.ToString());
         }
         Assert.Equal(200, (await ws.PayloadAsync("runs.get", new { runId })).GetProperty("lastSeq").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_closed_connection_logs_one_line_with_its_tenant_requests_pushes_and_reason()
+    {
+        await using var gateway = new KestrelGateway(redis, services: s => s.AddFakeLogging());
+        await using (var ws = await gateway.ConnectAsync())
+        {
+            var runId = (await ws.PayloadAsync("runs.spawn", new { requesterSessionKey = "agent:logged", task = "t" })).GetProperty("run").GetProperty("runId").GetString();
+            await ws.PayloadAsync("runs.abort", new { runId });
+            await ws.PayloadAsync("runs.subscribe", new { runIds = new[] { runId } });
+            await ws.NextPushAsync();
+        }
+
+        var logs = gateway.Api.Services.GetRequiredService<FakeLogCollector>();
+        var line = await Eventually.ValueAsync(() => Task.FromResult(logs.GetSnapshot().SingleOrDefault(r => r.Category == typeof(Gateway.Api.WebSockets.WsConnection).FullName)),
+            r => r is not null, "the connection's close is logged");
+        Assert.Matches("^WebSocket .+ of tenant tenant-a closed \\(client_closed\\) after [0-9.]+ s: 3 requests, 1 pushes$", line!.Message);
     }
 
     private static void AssertSame(JsonElement http, JsonElement ws) =>

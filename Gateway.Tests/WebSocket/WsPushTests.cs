@@ -83,6 +83,23 @@ public sealed class WsPushTests(RedisServer redis) : IClassFixture<RedisServer>
     }
 
     [Fact]
+    public async Task A_run_ending_wakes_its_sessions_feed_without_waiting_for_the_poll()
+    {
+        // a poll interval no test waits out: only the run-end signal of the session's shard can wake the feed
+        await using var gateway = new KestrelGateway(redis, new Dictionary<string, string> { ["Gateway:SsePollInterval"] = "01:00:00" });
+        using var http = gateway.Http();
+        var run = await http.SpawnAsync("agent:woken");
+        await using var ws = await gateway.ConnectAsync();
+        await ws.PayloadAsync("sessions.subscribe", new { sessionKey = "agent:woken" });
+
+        await http.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
+        await http.AcceptedAsync(run.RunId, new { seq = 2, stream = "lifecycle", phase = "end" });
+
+        var pushed = new[] { await ws.NextPushAsync(), await ws.NextPushAsync(), await ws.NextPushAsync() };
+        Assert.Equal(["event", "event", "completion"], pushed.Select(p => p.GetProperty("payload").GetProperty("type").GetString()));
+    }
+
+    [Fact]
     public async Task Subscriptions_are_bounded_per_connection_with_a_clear_error_and_a_slot_frees_when_its_watch_ends()
     {
         await using var gateway = new KestrelGateway(redis, new Dictionary<string, string>
