@@ -37,20 +37,25 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         var apiUrl = stack?.ApiUrl ?? options.Target!;
         var (apiPid, sweeperPid) = (stack?.ApiPid ?? options.ApiPid, stack?.SweeperPid ?? options.SweeperPid);
         var apiKey = stack is null ? options.ApiKey! : StackSettings.ApiKey;
-        using var http = LoadGenerator.CreateClient(apiUrl, apiKey, options.Concurrency);
-        using var sampler = LoadGenerator.CreateClient(apiUrl, apiKey, 1);
+        using var http = HttpLoadGenerator.CreateClient(apiUrl, apiKey, options.Concurrency);
+        using var sampler = HttpLoadGenerator.CreateClient(apiUrl, apiKey, 1);
+        await using var sockets = options.Protocol == BenchProtocol.Ws
+            ? await WebSocketPool.OpenAsync(apiUrl, apiKey, options.Connections, ct) : null;
         var runTag = $"b{Guid.NewGuid().ToString("N")[..6]}";
+        ILoadGenerator NewLoad() => sockets is null
+            ? new HttpLoadGenerator(http, runTag)
+            : new WebSocketLoadGenerator(sockets.Connections, runTag, options.Batch);
         var baseline = await RedisStats.ReadAsync(masters);
 
         // Warm-up: JIT, connection pools and the GC heap reach their working size before RSS is first read.
-        var warmup = new LoadGenerator(http, runTag);
+        var warmup = NewLoad();
         var warming = phase("warm-up");
         await WhileSamplingAsync(warmup.RunAsync(0, options.WarmupSessions, options.Concurrency, ct),
             () => warming.Update((double)warmup.SessionsDone / options.WarmupSessions, $"{warmup.SessionsDone:N0} sessions"), ct);
         var apiRssStart = ProcStats.RssMb(apiPid);
 
         // The measured load.
-        var load = new LoadGenerator(http, runTag);
+        var load = NewLoad();
         var loading = phase("load");
         var before = await RedisStats.ReadAsync(masters);
         var mastersBefore = await Task.WhenAll(masters.Select(RedisStats.ReadAsync));
@@ -125,6 +130,10 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
         {
             Sessions = load.SessionsDone,
             Concurrency = options.Concurrency,
+            Protocol = options.Protocol.ToString().ToLowerInvariant(),
+            // HTTP/1.1 carries one session in flight per connection; the WebSocket protocol multiplexes them
+            Connections = sockets?.Connections.Count ?? options.Concurrency,
+            Batch = sockets is null ? 1 : options.Batch,
             Stack = (stack is null ? $"target {options.Target}" : "own stack") + (nodes.IsCluster ? $", redis cluster of {masters.Count} masters" : ""),
             LoadAverageStart = loadAverage,
             DurationS = Math.Round(duration, 2),

@@ -8,6 +8,12 @@ public sealed record BenchResult
 {
     public required long Sessions { get; init; }
     public required int Concurrency { get; init; }
+    /// <summary>"http" or "ws" (docs/websocket.md).</summary>
+    public required string Protocol { get; init; }
+    /// <summary>Connections carrying the load: one per session in flight over HTTP, --connections over WebSocket.</summary>
+    public required int Connections { get; init; }
+    /// <summary>Events per runs.events request (WebSocket); 1 over HTTP, one event per request.</summary>
+    public required int Batch { get; init; }
     public required string Stack { get; init; }
     public required double LoadAverageStart { get; init; }
     public required double DurationS { get; init; }

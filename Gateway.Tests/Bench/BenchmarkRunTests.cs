@@ -38,6 +38,7 @@ public sealed class BenchmarkRunTests
         }
 
         Assert.Equal(2000, result.GetProperty("sessions").GetInt64());
+        Assert.Equal("http", result.GetProperty("protocol").GetString());
         Assert.Equal(0, result.GetProperty("failed_requests").GetInt64());
         Assert.Equal(0, result.GetProperty("redis_keys_after_drain").GetInt64());
         Assert.True(result.GetProperty("drain_seconds").GetDouble() <= result.GetProperty("drain_bound_seconds").GetDouble() * 2,
@@ -52,6 +53,35 @@ public sealed class BenchmarkRunTests
         var node = Assert.Single(result.GetProperty("redis_nodes").EnumerateArray());
         Assert.Equal(16, node.GetProperty("shards").GetInt32());
         Assert.True(node.GetProperty("cpu_ms_per_lifecycle").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Over_the_websocket_protocol_a_small_run_batches_the_events_and_drains_every_registry()
+    {
+        _ = RedisServer.Executable;
+        var (exitCode, output, errors) = await RunBenchAsync(
+            "--sessions", "1000", "--concurrency", "32", "--protocol", "ws", "--connections", "4", "--batch", "5",
+            "--sweep-entries", "1000", "--json", "--max-minutes", "3");
+
+        Assert.True(exitCode == 0, $"Gateway.Bench exited with {exitCode}:\n{errors}\n{output}");
+        var lastLine = output.TrimEnd().Split('\n')[^1];
+        var result = JsonDocument.Parse(lastLine).RootElement;
+        foreach (var field in RequiredFields)
+        {
+            Assert.True(result.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null,
+                $"Field '{field}' is missing or null in: {lastLine}");
+        }
+        Assert.Equal("ws", result.GetProperty("protocol").GetString());
+        Assert.Equal(4, result.GetProperty("connections").GetInt32());
+        Assert.Equal(5, result.GetProperty("batch").GetInt32());
+        Assert.Equal(1000, result.GetProperty("sessions").GetInt64());
+        Assert.Equal(0, result.GetProperty("failed_requests").GetInt64());
+        // A session's events went in one runs.events request: spawn + events, and runs.abort for 1 in 20 = 2.05 a session.
+        Assert.Equal(2050, result.GetProperty("requests").GetInt64());
+        Assert.Equal(0, result.GetProperty("redis_keys_after_drain").GetInt64());
+        var runs = result.GetProperty("evictions_by_reason").GetProperty("runs");
+        Assert.True(runs.GetProperty("ttl").GetInt64() >= 1000, $"runs evicted: {runs}");
+        Assert.True(result.GetProperty("cpu_ms_per_lifecycle").GetProperty("gateway-api").GetDouble() > 0);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using static Gateway.Bench.Load.SessionEvents;
 
 namespace Gateway.Bench.Load;
 
@@ -11,14 +11,9 @@ namespace Gateway.Bench.Load;
 /// flight. Each request's latency (send to last response byte) goes into one histogram; failures are counted
 /// by status code, never thrown, so one bad answer does not end the run.
 /// </summary>
-public sealed class LoadGenerator(HttpClient http, string runTag)
+public sealed class HttpLoadGenerator(HttpClient http, string runTag) : ILoadGenerator
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private static readonly byte[] Start = Body("""{"seq":1,"stream":"lifecycle","phase":"start"}""");
-    private static readonly byte[] ErrorEnd = Body($$"""{"seq":{{SessionPlan.AgentEvents + 2}},"stream":"lifecycle","phase":"error","error":"model overloaded"}""");
-    private static readonly byte[] End = Body($$"""{"seq":{{SessionPlan.AgentEvents + 2}},"stream":"lifecycle","phase":"end"}""");
-    private static readonly byte[][] AgentEvents = Enumerable.Range(2, SessionPlan.AgentEvents)
-        .Select(seq => Body($$$"""{"seq":{{{seq}}},"stream":"assistant","data":{"text":"partial answer {{{seq}}}"}}""")).ToArray();
 
     private readonly ConcurrentDictionary<string, long> failures = new();
     private long sessionsDone;
@@ -27,12 +22,10 @@ public sealed class LoadGenerator(HttpClient http, string runTag)
 
     public long SessionsDone => Interlocked.Read(ref sessionsDone);
 
-    /// <summary>Failed requests by status code (or exception type).</summary>
     public IReadOnlyDictionary<string, long> Failures => failures;
 
     public long FailedRequests => failures.Values.Sum();
 
-    /// <summary>Runs sessions [first, first + count) with <paramref name="concurrency"/> in flight; stops early when cancelled.</summary>
     public async Task RunAsync(long first, long count, int concurrency, CancellationToken cancellationToken)
     {
         var next = first - 1;
@@ -100,8 +93,6 @@ public sealed class LoadGenerator(HttpClient http, string runTag)
             return null;
         }
     }
-
-    private static byte[] Body(string json) => Encoding.UTF8.GetBytes(json);
 
     /// <summary>One pooled HTTP/1.1 client for the load: a connection per session in flight, kept open.</summary>
     public static HttpClient CreateClient(Uri baseAddress, string apiKey, int concurrency)
