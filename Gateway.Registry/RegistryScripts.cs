@@ -17,12 +17,17 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 
     private const string Batch = "batch";
 
-    private static readonly Dictionary<string, Script> Scripts = new()
-    {
-        [Batch] = Compose(Batch, Spawn, Event, Abort, Recipients, Events, Get, List),
-        [Sweep] = Compose(Sweep),
-        [Snapshot] = Compose(Snapshot),
-    };
+    private static readonly string[] Operations = [Spawn, Event, Abort, Recipients, Events, Get, List];
+
+    // A batch of one kind of operation (a run's events, a lone spawn) runs a batch script that holds only that
+    // operation: Lua defines every function of a script on each call, and the other six cost 15% more Redis
+    // instructions per single-operation call (callgrind). A mixed batch runs the script that holds them all.
+    private static readonly Dictionary<string, Script> Scripts = Operations
+        .ToDictionary(op => $"{Batch}:{op}", op => Compose(Batch, op))
+        .Append(new($"{Batch}:*", Compose(Batch, Operations)))
+        .Append(new(Sweep, Compose(Sweep)))
+        .Append(new(Snapshot, Compose(Snapshot)))
+        .ToDictionary();
 
     public RetentionPolicy Policy => policy;
 
@@ -50,7 +55,8 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         }
         argv[0] = latest;
         argv[1] = policy.Encoded;
-        var batch = ScriptReply.From(await EvaluateAsync(Batch, shard, argv));
+        var kind = operations.All(o => o.Name == operations[0].Name) ? operations[0].Name : "*";
+        var batch = ScriptReply.From(await EvaluateAsync($"{Batch}:{kind}", shard, argv));
         var replies = new ScriptReply[operations.Count];
         for (var j = 0; j < replies.Length; j++)
         {
