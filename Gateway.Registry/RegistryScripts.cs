@@ -39,7 +39,8 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         ScriptReply.From(await EvaluateAsync(script, shard, [time.GetUtcNow().ToUnixTimeMilliseconds(), policy.Encoded]));
 
     /// <summary>Applies operations of one shard in order with one script call (batch.lua); each operation runs at
-    /// its own time. Returns each one's reply, in order, and the evictions they made together.</summary>
+    /// its own time. Returns each one's reply, in order (outcome "error" with Redis' message: that operation was
+    /// refused), and the evictions they made together.</summary>
     public async Task<(ScriptReply[] Replies, IReadOnlyList<Eviction> Evictions)> RunBatchAsync(Shard shard, IReadOnlyList<Operation> operations)
     {
         var argv = new RedisValue[2 + operations.Sum(o => 3 + o.Args.Length)];
@@ -62,8 +63,6 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         {
             var each = (RedisResult[])batch.Values[j]!;
             replies[j] = new ScriptReply((string)each[0]!, (RedisResult[])each[1]!, []);
-            // an operation Redis refused (batch.lua): its caller sees what a script of its own would have thrown
-            if (replies[j].Outcome == "error") replies[j] = replies[j] with { Refusal = new RedisServerException(replies[j].Text(0)) };
         }
         return (replies, batch.Evictions);
     }
@@ -124,8 +123,6 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 /// </summary>
 public sealed record ScriptReply(string Outcome, RedisResult[] Values, IReadOnlyList<Eviction> Evictions)
 {
-    /// <summary>Set when Redis refused this operation of a batch (its outcome is "error").</summary>
-    public RedisServerException? Refusal { get; init; }
 
     public static ScriptReply From(RedisResult result)
     {

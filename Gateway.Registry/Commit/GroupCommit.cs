@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using StackExchange.Redis;
 
 namespace Gateway.Registry;
 
@@ -46,7 +47,7 @@ public sealed class GroupCommit
         var queue = queues[shard.Number];
         var pending = new Pending(operation, new TaskCompletionSource<ScriptReply>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool start;
-        lock (queue)
+        lock (queue.Gate)
         {
             if (queue.Waiting.Count >= MaxWaiting)
             {
@@ -67,7 +68,7 @@ public sealed class GroupCommit
         while (true)
         {
             Pending[] batch;
-            lock (queue)
+            lock (queue.Gate)
             {
                 if (queue.Waiting.Count == 0)
                 {
@@ -84,7 +85,8 @@ public sealed class GroupCommit
                 if (evictions.Count > 0) metrics.Evicted(evictions);
                 for (var i = 0; i < batch.Length; i++)
                 {
-                    if (replies[i].Refusal is { } refusal) batch[i].Done.TrySetException(refusal);
+                    // an operation Redis refused (batch.lua): its caller sees what a script of its own would have thrown
+                    if (replies[i].Outcome == "error") batch[i].Done.TrySetException(new RedisServerException(replies[i].Text(0)));
                     else batch[i].Done.TrySetResult(replies[i]);
                 }
             }
@@ -99,6 +101,7 @@ public sealed class GroupCommit
 
     private sealed class ShardQueue
     {
+        public readonly Lock Gate = new();
         public readonly Queue<Pending> Waiting = new();
         public bool Busy;
 
@@ -106,7 +109,7 @@ public sealed class GroupCommit
         {
             get
             {
-                lock (this) return Waiting.Count;
+                lock (Gate) return Waiting.Count;
             }
         }
     }
