@@ -7,7 +7,8 @@ namespace Gateway.Registry;
 
 /// <summary>
 /// The Lua scripts that are the only writers of registry state (Scripts/*.lua, each prefixed with
-/// prelude.lua). One call is one atomic change of one shard: a crash never leaves half an operation.
+/// prelude.lua): batch.lua applying operations (one file each), sweep.lua and snapshot.lua. A call runs without
+/// interruption on one shard, and each operation in it is atomic: a crash never leaves half an operation.
 /// </summary>
 public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolicy policy, TimeProvider time)
 {

@@ -5,8 +5,9 @@ namespace Gateway.Registry;
 
 /// <summary>
 /// Every registry operation the API and the sweeper perform. State lives only in Redis, and every operation,
-/// read or write, is one script (<see cref="RegistryScripts"/>) on one shard: keys are built only in Lua, and
-/// every read gets the scripts' lazy expiry (a run past its deadline is answered as it ended then).
+/// read or write, is a Lua operation (<see cref="RegistryScripts"/>) on one shard, applied with the others of its
+/// shard that arrive meanwhile (<see cref="GroupCommit"/>): keys are built only in Lua, and every read gets the
+/// scripts' lazy expiry (a run past its deadline is answered as it ended then).
 /// </summary>
 public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, RegistryMetrics metrics, RunEndSignals ends)
 {
