@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -9,47 +8,16 @@ namespace Gateway.Bench.Load;
 /// <summary>
 /// Drives the workload of <see cref="SessionPlan"/> through the HTTP API with a fixed number of sessions in
 /// flight. Each request's latency (send to last response byte) goes into one histogram; failures are counted
-/// by status code, never thrown, so one bad answer does not end the run.
+/// by status code (or exception type).
 /// </summary>
-public sealed class HttpLoadGenerator(HttpClient http, string runTag) : ILoadGenerator
+public sealed class HttpLoadGenerator(HttpClient http, string runTag) : LoadGenerator<HttpClient>
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    private readonly ConcurrentDictionary<string, long> failures = new();
-    private long sessionsDone;
+    // (one pooled client: a worker holds nothing of its own)
+    protected override HttpClient StartWorker(int number) => http;
 
-    public LatencyHistogram Latencies { get; } = new();
-
-    public long SessionsDone => Interlocked.Read(ref sessionsDone);
-
-    public IReadOnlyDictionary<string, long> Failures => failures;
-
-    public long FailedRequests => failures.Values.Sum();
-
-    public async Task RunAsync(long first, long count, int concurrency, CancellationToken cancellationToken)
-    {
-        var next = first - 1;
-        var end = first + count;
-        async Task Worker()
-        {
-            long i;
-            try
-            {
-                while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < end)
-                {
-                    await RunSessionAsync(new SessionPlan(i), cancellationToken);
-                    Interlocked.Increment(ref sessionsDone);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // the run's time limit: the sessions done so far are the result
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
-    }
-
-    private async Task RunSessionAsync(SessionPlan plan, CancellationToken cancellationToken)
+    protected override async Task RunSessionAsync(SessionPlan plan, HttpClient worker, CancellationToken cancellationToken)
     {
         var spawn = Body($$"""{"requesterSessionKey":"{{runTag}}-{{plan.Ticket}}","childSessionKey":"{{runTag}}-{{plan.Child}}","task":"answer the ticket","spawnMode":"session"}""");
         var location = await SendAsync("/v1/runs", spawn, HttpStatusCode.Created, cancellationToken);
@@ -82,14 +50,14 @@ public sealed class HttpLoadGenerator(HttpClient http, string runTag) : ILoadGen
             Latencies.Record(Stopwatch.GetElapsedTime(started));
             if (response.StatusCode != expected)
             {
-                failures.AddOrUpdate(((int)response.StatusCode).ToString(), 1, (_, n) => n + 1);
+                Fail(((int)response.StatusCode).ToString());
                 return null;
             }
             return response.Headers.Location?.OriginalString ?? path;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            failures.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
+            Fail(ex.GetType().Name);
             return null;
         }
     }

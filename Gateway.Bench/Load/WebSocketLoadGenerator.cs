@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace Gateway.Bench.Load;
@@ -11,47 +10,20 @@ namespace Gateway.Bench.Load;
 /// never ends just stops. Latency is per request (frame written to answer read); failures are counted by the
 /// protocol's error code, never thrown.
 /// </summary>
-public sealed class WebSocketLoadGenerator(IReadOnlyList<WebSocketConnection> connections, string runTag, int batch) : ILoadGenerator
+public sealed class WebSocketLoadGenerator(IReadOnlyList<WebSocketConnection> connections, string runTag, int batch)
+    : LoadGenerator<(WebSocketConnection Connection, WebSocketRequest Request)>
 {
-    private readonly ConcurrentDictionary<string, long> failures = new();
-    private long sessionsDone;
-
-    public LatencyHistogram Latencies { get; } = new();
-
-    public long SessionsDone => Interlocked.Read(ref sessionsDone);
-
-    public IReadOnlyDictionary<string, long> Failures => failures;
-
-    public long FailedRequests => failures.Values.Sum();
-
-    public async Task RunAsync(long first, long count, int concurrency, CancellationToken cancellationToken)
+    protected override (WebSocketConnection Connection, WebSocketRequest Request) StartWorker(int number)
     {
-        var next = first - 1;
-        var end = first + count;
-        async Task Worker(int worker)
-        {
-            var connection = connections[worker % connections.Count];
-            var request = connection.Rent();
-            long i;
-            try
-            {
-                while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < end)
-                {
-                    await RunSessionAsync(new SessionPlan(i), connection, request, cancellationToken);
-                    Interlocked.Increment(ref sessionsDone);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // the run's time limit: the sessions done so far are the result
-            }
-            finally
-            {
-                connection.Return(request);
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(() => Worker(w), CancellationToken.None)));
+        var connection = connections[number % connections.Count];
+        return (connection, connection.Rent());
     }
+
+    protected override void EndWorker((WebSocketConnection Connection, WebSocketRequest Request) worker) =>
+        worker.Connection.Return(worker.Request);
+
+    protected override Task RunSessionAsync(SessionPlan plan, (WebSocketConnection Connection, WebSocketRequest Request) worker,
+        CancellationToken cancellationToken) => RunSessionAsync(plan, worker.Connection, worker.Request, cancellationToken);
 
     private async Task RunSessionAsync(SessionPlan plan, WebSocketConnection connection, WebSocketRequest request, CancellationToken cancellationToken)
     {
@@ -60,7 +32,7 @@ public sealed class WebSocketLoadGenerator(IReadOnlyList<WebSocketConnection> co
         var runId = request.RunId.ToArray();
         if (runId.Length == 0)
         {
-            failures.AddOrUpdate("spawn_without_run_id", 1, (_, n) => n + 1);
+            Fail("spawn_without_run_id");
             return;
         }
         var events = SessionEvents.Of(plan);
@@ -80,7 +52,7 @@ public sealed class WebSocketLoadGenerator(IReadOnlyList<WebSocketConnection> co
     {
         if (await request.SendAsync(Latencies)) return true;
         request.Cancellation.ThrowIfCancellationRequested();
-        failures.AddOrUpdate(request.Failure!, 1, (_, n) => n + 1);
+        Fail(request.Failure!);
         return false;
     }
 
