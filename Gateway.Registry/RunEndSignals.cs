@@ -7,7 +7,7 @@ namespace Gateway.Registry;
 /// Tells waiters when a run ends. Every script that ends runs publishes their ids in one message on its
 /// shard's channel (<c>gw:{NN}:ended</c>, prelude.lua's <c>reply</c>), so a sweep batch that finalizes a
 /// thousand runs sends one message, not a thousand. One subscription per shard and process, made on first use,
-/// serves every waiter; StackExchange.Redis renews it after a reconnect, though after a Redis Cluster failover not
+/// serves every waiter (and every WebSocket session feed, through <see cref="NextEndAsync"/>); StackExchange.Redis renews it after a reconnect, though after a Redis Cluster failover not
 /// always on the promoted replica (Faults/ClusterFailoverTests): the waiters' fallback poll covers a lost signal.
 /// The waiters are this process's one registry: each removes itself when its wait ends, and the gauge
 /// <c>gateway.registry.waiting_runs</c> shows them.
@@ -26,6 +26,7 @@ public sealed class RunEndSignals
     private readonly Lock gate = new();
     private readonly Dictionary<string, Waiters> waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Task> subscriptions = [];
+    private readonly Dictionary<int, TaskCompletionSource> nextEnds = [];
 
     /// <summary>Runs someone is waiting for now (each waiter removes its own when done).</summary>
     public int WaitingRuns
@@ -51,6 +52,24 @@ public sealed class RunEndSignals
             registration.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A task that completes at the next end of any run signalled on the shard (a session's feed waits on
+    /// it beside its poll, so a lost message only costs latency). Redis down: it waits until the feed polls again.</summary>
+    public Task NextEndAsync(Shard shard)
+    {
+        TaskCompletionSource next;
+        lock (gate)
+        {
+            if (!nextEnds.TryGetValue(shard.Number, out next!))
+            {
+                next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                nextEnds[shard.Number] = next;
+            }
+        }
+        // the next call subscribes again if this one failed
+        SubscribeAsync(shard).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        return next.Task;
     }
 
     private Registration Register(string runId)
@@ -82,15 +101,18 @@ public sealed class RunEndSignals
         {
             if (!subscriptions.TryGetValue(shard.Number, out subscribing!) || subscribing.IsFaulted || subscribing.IsCanceled)
             {
-                subscribing = redis.GetSubscriber().SubscribeAsync(Channel(shard), (_, message) => OnEnded(message));
+                subscribing = redis.GetSubscriber().SubscribeAsync(Channel(shard), (_, message) => OnEnded(shard, message));
                 subscriptions[shard.Number] = subscribing;
             }
         }
         return subscribing;
     }
 
-    private void OnEnded(RedisValue message)
+    private void OnEnded(Shard shard, RedisValue message)
     {
+        TaskCompletionSource? next;
+        lock (gate) nextEnds.Remove(shard.Number, out next);
+        next?.TrySetResult();
         var ids = (string)message!;
         foreach (var range in ids.AsSpan().Split(' '))
         {

@@ -32,7 +32,6 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<SessionOperations>();
         services.AddSingleton<WsMetrics>();
         services.AddSingleton<WsServices>();
-        services.AddSingleton<ShardEndWakeups>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

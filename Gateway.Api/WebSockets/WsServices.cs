@@ -6,7 +6,7 @@ namespace Gateway.Api.WebSockets;
 
 /// <summary>What every connection uses, resolved once per process rather than per connection.</summary>
 public sealed class WsServices(RunOperations runs, SessionOperations sessions, RunRegistry registry, RunEndSignals ends,
-    IOptions<GatewayApiOptions> options, WsMetrics metrics, ShardEndWakeups wakeups, ILogger<WsConnection> logger)
+    IOptions<GatewayApiOptions> options, WsMetrics metrics, ILogger<WsConnection> logger)
 {
     public RunOperations Runs => runs;
     public SessionOperations Sessions => sessions;
@@ -15,6 +15,5 @@ public sealed class WsServices(RunOperations runs, SessionOperations sessions, R
     public GatewayApiOptions Options => options.Value;
     public WebSocketLimits Limits => options.Value.WebSocket;
     public WsMetrics Metrics => metrics;
-    public ShardEndWakeups Wakeups => wakeups;
     public ILogger Logger => logger;
 }

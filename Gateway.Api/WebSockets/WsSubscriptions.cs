@@ -187,7 +187,7 @@ public sealed class WsSubscriptions(string tenant, WsServices services, WsSendQu
                     cursor = e.Id;
                 }
                 // Real time, not TimeProvider: this paces I/O and must not stall under a test's fake clock.
-                if (batch.Count == 0) await Task.WhenAny(Task.Delay(services.Options.SsePollInterval, feed.Token), services.Wakeups.NextAsync(shard));
+                if (batch.Count == 0) await Task.WhenAny(Task.Delay(services.Options.SsePollInterval, feed.Token), services.Ends.NextEndAsync(shard));
                 try
                 {
                     batch = await services.Registry.ReadEventsAsync(tenant, sessionKey, cursor);
