@@ -21,12 +21,12 @@ OPS.abort = function(A)
   end
 
   if id ~= '' then
-    local owner = redis.call('HGET', k('run:' .. id), 'tenant')
-    if not owner then return missing(id) end
-    if owner ~= tenant then return 'unknown' end
+    local run = run_of(id)
+    if not run then return missing(id) end
+    if run.tenant ~= tenant then return 'unknown' end
     if abort(id) then return 'ok', { id } end
     -- it may have ended just now, at a deadline that had passed: that is counted and announced too
-    return 'finished', { redis.call('HGET', k('run:' .. id), 'status') }
+    return 'finished', { run_of(id).status }
   end
 
   local aborted = {}

@@ -1,6 +1,6 @@
 -- A run as stored, for GET and wait. A: id, tenant
 -- A live run already past a deadline is answered as it ended then (lazy expiry), not as still running.
--- Reply: 'ok' { the run's hash fields and values... } | 'gone' | 'unknown'.
+-- Reply: 'ok' { the run's fields and values... } | 'gone' | 'unknown'.
 OPS.get = function(A)
   local id, tenant = A[1], A[2]
   local flat, f = read_answer(id, function(f) return f.tenant == tenant end)

@@ -1,6 +1,6 @@
 -- The runs a requester session spawned that are still in the registry, oldest first, each as GET answers it
 -- (lazy expiry included). A: session ("tenant/key"), most runs.
--- Reply: 'ok' { id, n, the run's n hash fields and values, ... }.
+-- Reply: 'ok' { id, n, the run's n fields and values, ... }.
 OPS.list = function(A)
   local values = {}
   for _, id in ipairs(redis.call('ZRANGE', k('ses:' .. A[1]), 0, tonumber(A[2]) - 1)) do

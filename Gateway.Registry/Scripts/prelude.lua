@@ -24,13 +24,6 @@ local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
 local function ms(x) return string.format('%d', x) end
 
--- A hash's fields by name: { name = value or false }, for the names asked (one HMGET).
-local function fields_of(key, names)
-  local values = redis.call('HMGET', key, unpack(names))
-  local f = {}
-  for i = 1, #names do f[names[i]] = values[i] end
-  return f
-end
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
@@ -113,10 +106,10 @@ end
 
 -- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
 -- are collected and applied after the batch with one variadic call each, instead of a call per entry: index
--- changes (one ZREM and one ZADD per index), the keys removed runs leave (one DEL), the completions appended to
--- each session's log (one RPUSHX per session) and the runs leaving each session. Outside a sweep BULK is nil
--- and changes apply at once.
-local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL
+-- changes (one ZREM and one ZADD per index), the removed runs' records (one HDEL) and the keys they leave (one
+-- DEL), the completions appended to each session's log (one RPUSHX per session) and the runs leaving each
+-- session. Outside a sweep BULK is nil and changes apply at once.
+local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS
 local function bulk_of(name)
   local b = BULK[name]
   if not b then
@@ -187,6 +180,79 @@ local function flush_indexes()
     end
     if #b.add > 0 then expire(idx(name), b.latest) end
   end
+end
+
+-- Run records (RunRecordLayout.cs): each run is a field of the shard's hash `runs`, named by its id, holding a
+-- MessagePack array in RUN_FIELDS' order (false: absent; times but `created` as offsets from it). A record is
+-- read once per script (RECORDS: this script's view of them, false for no such run) and written whole. The
+-- hash's TTL covers the bound of every run in it (spawn extends it): the safety net if nothing ever sweeps.
+local RUNS = k('runs')
+local IS_OFFSET = {}
+for _, name in ipairs(RUN_TIMES) do IS_OFFSET[name] = name ~= 'created' end
+
+local function encode(r)
+  local a, created = {}, r.created
+  for i, name in ipairs(RUN_FIELDS) do
+    local v = r[name]
+    if v == nil then v = false elseif IS_OFFSET[name] then v = tonumber(v) - created end
+    a[i] = v
+  end
+  return cmsgpack.pack(a)
+end
+
+local function decode(packed)
+  local a, r = cmsgpack.unpack(packed), {}
+  for i, name in ipairs(RUN_FIELDS) do r[name] = a[i] or nil end
+  for name, offset in pairs(IS_OFFSET) do
+    if offset and r[name] then r[name] = r[name] + r.created end
+  end
+  return r
+end
+
+local RECORDS = {}
+
+-- The run's record by field name (callers never change it: run_change writes a new one), or nil.
+local function run_of(id)
+  local r = RECORDS[id]
+  if r == nil then
+    local packed = redis.call('HGET', RUNS, id)
+    r = packed and decode(packed) or false
+    RECORDS[id] = r
+  end
+  return r or nil
+end
+
+local function run_put(id, r)
+  redis.call('HSET', RUNS, id, encode(r))
+  RECORDS[id] = r
+end
+
+-- Writes the run's record with changes: a field's new value, or false to remove it. Returns the new record.
+local function run_change(id, changes)
+  local r = {}
+  for name, v in pairs(run_of(id)) do r[name] = v end
+  for name, v in pairs(changes) do r[name] = v or nil end
+  run_put(id, r)
+  return r
+end
+
+local function run_remove(id)
+  RECORDS[id] = false
+  forget(RUNS)
+  if BULK then BULK_RUNS[#BULK_RUNS + 1] = id else redis.call('HDEL', RUNS, id) end
+end
+
+-- A run as the scripts answer it: its fields and values, by name, times as ms digits.
+local function flat_of(r)
+  local out = {}
+  for _, name in ipairs(RUN_FIELDS) do
+    local v = r[name]
+    if v ~= nil then
+      out[#out + 1] = name
+      out[#out + 1] = type(v) == 'number' and ms(v) or v
+    end
+  end
+  return out
 end
 
 local function is_live(status) return status == 'pending' or status == 'running' end
@@ -304,11 +370,9 @@ local function leave_session(sid, ids)
   end
 end
 
-local REMOVE_FIELDS = { 'tenant', 'session', 'dedupe', 'status', 'rcp' }
 local function remove_run(id, reason, at)
-  local rk = k('run:' .. id)
-  local f = fields_of(rk, REMOVE_FIELDS)
-  del(rk)
+  local f = run_of(id) or {}
+  run_remove(id)
   -- (a run without a status is a record already gone: every index is checked for it)
   if not f.status or is_live(f.status) then
     drop('live', id)
@@ -350,13 +414,14 @@ end
 
 -- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
 local function bulk_begin()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL = {}, {}, {}, {}
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = {}, {}, {}, {}, {}
 end
 
 local function bulk_end()
-  local logs, sessions, keys = BULK_LOGS, BULK_SESSIONS, BULK_DEL
+  local logs, sessions, keys, runs = BULK_LOGS, BULK_SESSIONS, BULK_DEL, BULK_RUNS
   flush_indexes()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL = nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
+  for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
   for sid, log in pairs(logs) do push_log(sid, log.bound, log.entries) end
   for sid, ids in pairs(sessions) do leave_session(sid, ids) end
@@ -368,24 +433,21 @@ local function remove_dedupe(key, reason)
   forget(k('ddp:' .. key))
   redis.call('DEL', k('ddp:' .. key))
   unindex('ddp', key)
-  if owner then redis.call('HDEL', k('run:' .. owner), 'dedupe') end
+  if owner and run_of(owner) then run_change(owner, { dedupe = false }) end
   count('dedupe_keys', reason)
 end
 
 -- The one way a run ends: live -> terminal, exactly once. The completion is announced to the requester
 -- session in the same step, so a sweep racing a late `end` can never announce twice. reason nil = the
 -- context lease ran out: 'run-timeout' when that was the run's own timeout, else 'idle'.
--- f: the run's fields as read_run returns them (by name), if the caller has read them.
-local RUN_FIELDS = { 'status', 'mode', 'cleanup', 'tenant', 'session', 'error', 'seq', 'timeout_at', 'perr_at', 'rcp' }
-local function read_run(id) return fields_of(k('run:' .. id), RUN_FIELDS) end
+-- f: the run's record (run_of), if the caller has read it.
 
 -- Runs that became final in this script: reply announces them to waiters in one message.
 local ENDED = {}
 
 local function finalize(id, status, reason, at, err, f)
-  local rk = k('run:' .. id)
-  f = f or read_run(id)
-  if not is_live(f.status) then return false end
+  f = f or run_of(id)
+  if not f or not is_live(f.status) then return false end
   local timeout_at = tonumber(f.timeout_at)
   reason = reason or (timeout_at <= at and 'run-timeout' or 'idle')
   local short = f.mode == 'session' or f.cleanup == 'delete'
@@ -393,13 +455,7 @@ local function finalize(id, status, reason, at, err, f)
   err = err or (status == 'error' and f.error) or nil
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
-  if err then
-    redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason, 'error', err)
-  else
-    redis.call('HSET', rk, 'status', status, 'ended', ms(at), 'reason', reason)
-  end
-  if f.perr_at then redis.call('HDEL', rk, 'perr_at', 'perr_first') end
-  if f.error and not err then redis.call('HDEL', rk, 'error') end
+  run_change(id, { status = status, ended = at, reason = reason, error = err or false, perr_at = false, perr_first = false })
   drop('live', id)
   if f.perr_at then drop('perr', id) end
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
@@ -419,8 +475,8 @@ end
 -- sweeper, or an event arriving before it (lazy expiry, as Redis does on access). A pending error wins a
 -- tie with the lease. Returns true if the run was finalized. lease: its idx:live score, if the caller has it.
 local function finalize_if_due(id, now, lease)
-  local f = read_run(id)
-  if not is_live(f.status) then return false end
+  local f = run_of(id)
+  if not f or not is_live(f.status) then return false end
   lease = lease or tonumber(redis.call('ZSCORE', idx('live'), id))
   local perr = f.perr_at and tonumber(redis.call('ZSCORE', idx('perr'), id))
   if perr and perr <= now and (not lease or perr <= lease) then
@@ -493,18 +549,14 @@ local function expire_if_due(id, f)
   return finalize_if_due(id, NOW)
 end
 
--- A run's hash as a read answers it, with one HGETALL (a second only if lazy expiry just finalized it): the
--- fields and values as Redis lists them (empty if there is no run), and the same fields by name.
--- may_expire(f): whether this reader may finalize the run (GET of another tenant's run must not).
+-- A run as a read answers it: its fields and values (flat_of; empty if there is no run), and its record (empty
+-- if none), after lazy expiry. may_expire(f): whether this reader may finalize the run (GET of another tenant's
+-- run must not).
 local function read_answer(id, may_expire)
-  local rk = k('run:' .. id)
-  local flat = redis.call('HGETALL', rk)
-  local f = {}
-  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
-  if #flat > 0 and (not may_expire or may_expire(f)) and expire_if_due(id, f) then
-    flat = redis.call('HGETALL', rk)
-  end
-  return flat, f
+  local f = run_of(id)
+  if not f then return {}, {} end
+  if (not may_expire or may_expire(f)) and expire_if_due(id, f) then f = run_of(id) end
+  return flat_of(f), f
 end
 
 -- Retirement: the due entries of this shard go, at most `budget` of them, each at its own deadline (event time:

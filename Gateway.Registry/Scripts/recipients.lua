@@ -5,9 +5,8 @@ OPS.recipients = function(A)
   local id, tenant, n_add = A[1], A[2], tonumber(A[3])
   -- (a read, with nothing to add or remove, retires nothing)
   if #A > 3 then retire_on_write() end
-  local rk = k('run:' .. id)
-  local f = fields_of(rk, { 'tenant', 'status' })
-  if not f.tenant then return missing(id) end
+  local f = run_of(id)
+  if not f then return missing(id) end
   if f.tenant ~= tenant then return 'unknown' end
 
   local sk = k('rcp:' .. id)
@@ -50,7 +49,8 @@ OPS.recipients = function(A)
   -- 10 min after the last update; 30 s once the run is final
   local deadline = NOW + (is_live(f.status) and P.rcp_idle or P.rcp_final)
   index('rcp', id, deadline)
-  redis.call('HSET', rk, 'rcp', '1') -- the run has recipients to clean up: finalize and remove_run look for this
+  -- the run has recipients to clean up: finalize and remove_run look for this
+  if not f.rcp then run_change(id, { rcp = '1' }) end
   expire(sk, deadline)
   return 'ok', redis.call('SMEMBERS', sk)
 end

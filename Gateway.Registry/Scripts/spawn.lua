@@ -1,5 +1,5 @@
 -- Spawn a run. A: id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
--- Reply: 'ok' | 'duplicate' with { id, the run's hash fields and values... }, or 'full' (admission control).
+-- Reply: 'ok' | 'duplicate' with { id, the run's fields and values... }, or 'full' (admission control).
 -- The run comes back in the same call, so the API answers a spawn with one round trip.
 OPS.spawn = function(A)
   local id, tenant, session = A[1], A[2], A[3]
@@ -15,7 +15,7 @@ OPS.spawn = function(A)
     else
       local existing = redis.call('GET', k('ddp:' .. dedupe))
       if existing then
-        return 'duplicate', { existing, unpack(redis.call('HGETALL', k('run:' .. existing))) }
+        return 'duplicate', { existing, unpack(flat_of(run_of(existing) or {})) }
       end
     end
   end
@@ -23,11 +23,10 @@ OPS.spawn = function(A)
   if not make_room_for_run() then return 'full' end
 
   local lease = lease_of(timeout_at, NOW)
-  local rk = k('run:' .. id)
-  local fields = { 'tenant', tenant, 'session', session, 'task', A[5], 'mode', A[7], 'cleanup', A[8],
-    'status', 'pending', 'created', ms(NOW), 'seq', '0', 'active', ms(NOW), 'timeout_at', ms(timeout_at) }
-  if A[4] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'child', A[4] end
-  if A[6] ~= '' then fields[#fields + 1], fields[#fields + 2] = 'label', A[6] end
+  local run = { tenant = tenant, session = session, task = A[5], mode = A[7], cleanup = A[8], status = 'pending',
+    created = NOW, seq = '0', active = NOW, timeout_at = timeout_at }
+  if A[4] ~= '' then run.child = A[4] end
+  if A[6] ~= '' then run.label = A[6] end
 
   if dedupe ~= '' then
     while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
@@ -35,17 +34,17 @@ OPS.spawn = function(A)
     end
     redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
     index('ddp', dedupe, NOW + P.dedupe)
-    fields[#fields + 1], fields[#fields + 2] = 'dedupe', dedupe
+    run.dedupe = dedupe
   end
-  redis.call('HSET', rk, unpack(fields))
-  -- The run's TTL (and its index keys') cover its bound from the start, so no later change needs a TTL call:
-  -- its lease moves, its end and its archive all fall within it.
+  run_put(id, run)
+  -- The TTL of the shard's runs (and of its index keys) covers the run's bound from the start, so no later change
+  -- needs a TTL call: its lease moves, its end and its archive all fall within it.
   local bound = run_bound(timeout_at)
-  expire(rk, bound, true)
+  expire(RUNS, bound)
   index('live', id, lease, nil, bound)
 
   redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
   touch_session(sid, bound)
   -- the run as stored, without reading it back
-  return 'ok', { id, unpack(fields) }
+  return 'ok', { id, unpack(flat_of(run)) }
 end

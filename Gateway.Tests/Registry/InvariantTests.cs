@@ -58,7 +58,7 @@ public abstract class InvariantTests(IRedisStore redis)
         await h.Registry.AbortRunAsync("t1", aborted);
 
         var keys = redis.Keys().ToList();
-        Assert.Contains(keys, k => k.ToString().Contains(":run:"));
+        Assert.Contains(keys, k => k.ToString().EndsWith(":" + RunRecordLayout.Key));
         Assert.Contains(keys, k => k.ToString().Contains(":rcp:"));
         Assert.Contains(keys, k => k.ToString().Contains(":ddp:"));
         Assert.Contains(keys, k => k.ToString().Contains(":log:"));

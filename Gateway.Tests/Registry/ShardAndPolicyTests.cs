@@ -71,7 +71,7 @@ public sealed class ShardAndPolicyTests
         var shard = new Shard(number);
         var id = Shard.NewRunId(shard, DateTimeOffset.UtcNow);
         return Shard.TryFromRunId(id, 256, out var parsed) && parsed == shard
-            && shard.Key($"run:{id}").ToString().StartsWith(shard.Prefix.ToString(), StringComparison.Ordinal)
+            && shard.Key(RunRecordLayout.Key).ToString().StartsWith(shard.Prefix.ToString(), StringComparison.Ordinal)
             && shard.Prefix.ToString().Contains($"{{{number:x2}}}");
     }
 

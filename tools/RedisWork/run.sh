@@ -1,17 +1,25 @@
 #!/bin/bash
-# Redis instructions per lifecycle: bash tools/RedisWork/run.sh awaited|together [lifecycles=1000]
-# Needs valgrind (apt-get install -y valgrind) and redis-server.
+# Redis work per lifecycle: bash tools/RedisWork/run.sh awaited|together|memory [lifecycles]
+# awaited|together: Redis instructions per lifecycle under callgrind (needs valgrind: apt-get install -y valgrind);
+# memory: Redis bytes per run, in all and by kind of key (default 20,000 runs). Needs redis-server.
 set -euo pipefail
-mode=$1; n=${2:-1000}
+mode=$1
 here=$(cd "$(dirname "$0")" && pwd)
 dotnet build "$here" -c Release -v q -nologo >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 out=$(mktemp -d)
-valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" redis-server --port "$port" --save '' --appendonly no >/dev/null 2>&1 &
+if [ "$mode" = memory ]; then
+  n=${2:-20000}
+  redis-server --port "$port" --save '' --appendonly no >/dev/null 2>&1 &
+else
+  n=${2:-1000}
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" redis-server --port "$port" --save '' --appendonly no >/dev/null 2>&1 &
+fi
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$out"' EXIT
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.5; done
 dotnet "$here/bin/Release/net10.0/RedisWork.dll" "$port" "$mode" "$n"
+[ "$mode" = memory ] && exit 0
 dump=$(ls "$out"/cg.*.1)
 total=$(grep -h '^summary:' "$dump" | awk '{print $2}')
 echo "$mode: $(( total / n )) Redis instructions per lifecycle ($n lifecycles)"
