@@ -29,7 +29,7 @@ OPS.event = function(A)
   end
   run_change(id, changes)
   reindex('live', id, lease_of(timeout_at, NOW))
-  local entry = append(tenant .. '/' .. f.session, run_bound(timeout_at), id, A[4], kind, data, true)
+  local entry = append(tenant .. '/' .. f.session, run_bound(timeout_at), id, A[4], kind, data)
 
   if kind == 'end' then
     if A[6] == '1' then finalize(id, 'timeout', 'aborted', NOW) else finalize(id, 'ok', 'completed', NOW) end

@@ -270,6 +270,8 @@ end
 -- the session ever had. Invariant: a session in idx:ses has its run list TTL'd past that deadline, and its
 -- log too once it exists. Returns the session's deadline.
 local remove_session
+-- The headers of the logs this script has read or written, by key: { base = digits, trimmed = n } (push_log).
+local HEADS = {}
 local function touch_session(sid, bound)
   local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
   -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
@@ -288,6 +290,7 @@ local function touch_session(sid, bound)
 end
 
 remove_session = function(sid)
+  HEADS[k('log:' .. sid)] = nil
   forget(k('log:' .. sid))
   forget(k('ses:' .. sid))
   redis.call('DEL', k('log:' .. sid), k('ses:' .. sid))
@@ -295,56 +298,94 @@ remove_session = function(sid)
 end
 
 -- A session's log is a Redis list (a Redis stream preallocated a 1 KB node per session, which never shrank).
--- Element 0 is its header "base trimmed": base, the time the log was created (ms), and how many entries have
--- been trimmed from its head; element i >= 1 is entry number trimmed + i, and its id is "base-number". Ids
--- grow within a log; a log created again (a later run in the same session) has a later base, so a cursor
--- from the earlier one reads the new log from its start (events.lua).
+-- Element 0 is its header "base trimmed tail": base, the time the log was created (ms); how many entries have
+-- been trimmed from its head; and the run whose entry is last. Element i >= 1 is entry number trimmed + i, and
+-- its id is "base-number". Ids grow within a log; a log created again (a later run in the same session) has a
+-- later base, so a cursor from the earlier one reads the new log from its start (events.lua).
 -- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
--- event's agent stream name (lifecycle kinds start, end, error), or 'completion'), data (the event's data, or "status reason error" for a completion);
--- data goes last because it may hold spaces. A log that exists already has its TTL past every registered
--- run's bound (touch_session keeps it so); only the append that creates it registers the session.
+-- event's agent stream name (lifecycle kinds start, end, error), or 'completion'), data (the event's data, or
+-- "status reason error" for a completion); data goes last because it may hold spaces. An entry that follows
+-- one of the same run (the header's tail) leaves its run out: " seq kind data". A run's events usually come in
+-- a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
+-- reader finds any entry's run at or before it (run_before). A log that exists already has its TTL past every
+-- registered run's bound (touch_session keeps it so); only the append that creates it registers the session.
 local function log_header(head)
-  local base, trimmed = string.match(head, '^(%d+) (%d+)$')
-  return base, tonumber(trimmed)
+  local base, trimmed, tail = string.match(head, '^(%d+) (%d+) ?(%S*)$')
+  return { base = base, trimmed = tonumber(trimmed), tail = tail }
 end
 
--- Pushes entries onto the session's log, creating it if need be; returns the last one's id when with_id
--- (reading the header is a call of its own, and a completion needs none).
-local function push_log(sid, bound, entries, with_id)
+local function header_of(h) return h.base .. ' ' .. ms(h.trimmed) .. ' ' .. (h.tail or '') end
+
+local function is_implicit(entry) return string.byte(entry, 1) == 32 end
+
+-- The run named by the nearest entry before element i of the log (one that names it; element 1 does).
+local function run_before(key, i)
+  while i > 1 do
+    local from = math.max(i - 16, 1)
+    local entries = redis.call('LRANGE', key, from, i - 1)
+    for j = #entries, 1, -1 do
+      if not is_implicit(entries[j]) then return string.match(entries[j], '^%S+') end
+    end
+    i = from
+  end
+  error('a log whose first entry does not name its run: ' .. key)
+end
+
+-- Appends entries to the session's log, creating it if need be: bodies[i] (" seq kind data") of run runs[i].
+-- Returns the log's base and the last entry's number.
+local function push_log(sid, bound, runs, bodies)
   local key = k('log:' .. sid)
-  local n = redis.call('RPUSHX', key, unpack(entries)) - 1
-  local base, trimmed
-  if n < 0 then
+  local h = HEADS[key]
+  if not h then
+    local head = redis.call('LINDEX', key, 0)
+    h = head and log_header(head)
+  end
+  local entries, tail = {}, h and h.tail
+  for i = 1, #bodies do
+    entries[i] = (runs[i] == tail and '' or runs[i]) .. bodies[i]
+    tail = runs[i]
+  end
+  local n
+  if h then
+    n = redis.call('RPUSH', key, unpack(entries)) - 1
+  else
     -- the session's first entries: a new log, registered with its session
-    base, trimmed, n = ms(NOW), 0, #entries
-    redis.call('RPUSH', key, base .. ' 0', unpack(entries))
+    h, n = { base = ms(NOW), trimmed = 0, tail = tail }, #entries
+    redis.call('RPUSH', key, header_of(h), unpack(entries))
     expire(key, touch_session(sid, bound), true)
   end
+  HEADS[key] = h
   local over = n - P.log_len
-  if over <= 0 and not with_id then return end
-  if not base then base, trimmed = log_header(redis.call('LINDEX', key, 0)) end
   if over > 0 then
-    -- the oldest entries go; the header moves up to stay element 0
-    trimmed, n = trimmed + over, n - over
-    redis.call('LSET', key, over, base .. ' ' .. ms(trimmed))
+    -- the oldest entries go; the header moves up to stay element 0, and the new first entry names its run
+    local first = redis.call('LINDEX', key, over + 1)
+    if is_implicit(first) then redis.call('LSET', key, over + 1, run_before(key, over + 1) .. first) end
+    h.trimmed, h.tail, n = h.trimmed + over, tail, n - over
+    redis.call('LSET', key, over, header_of(h))
     redis.call('LTRIM', key, over, -1)
+  elseif h.tail ~= tail then
+    h.tail = tail
+    redis.call('LSET', key, 0, header_of(h))
   end
-  return base .. '-' .. ms(trimmed + n)
+  return h.base, h.trimmed + n
 end
 
-local function append(sid, bound, run, seq, kind, data, with_id)
-  local entry = run .. ' ' .. seq .. ' ' .. kind .. ' ' .. data
-  if BULK and not with_id then
+-- Appends an entry of run `id` to its session's log; returns its id ("base-number"). A sweep batch collects
+-- each session's entries and appends them together (bulk_end).
+local function append(sid, bound, id, seq, kind, data)
+  local body = ' ' .. seq .. ' ' .. kind .. ' ' .. data
+  if BULK then
     local log = BULK_LOGS[sid]
     if not log then
-      log = { bound = bound, entries = {} }
+      log = { bound = bound, runs = {}, bodies = {} }
       BULK_LOGS[sid] = log
     end
     log.bound = math.max(log.bound, bound)
-    log.entries[#log.entries + 1] = entry
+    log.runs[#log.runs + 1], log.bodies[#log.bodies + 1] = id, body
     return
   end
-  return push_log(sid, bound, { entry }, with_id)
+  local base, number = push_log(sid, bound, { id }, { body })
+  return base .. '-' .. ms(number)
 end
 
 -- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
@@ -364,6 +405,7 @@ local function leave_session(sid, ids)
   forget(k('ses:' .. sid))
   redis.call('ZREM', k('ses:' .. sid), unpack(ids))
   if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
+    HEADS[k('log:' .. sid)] = nil
     forget(k('log:' .. sid))
     redis.call('DEL', k('log:' .. sid))
     count('session_logs', 'cascade')
@@ -423,7 +465,7 @@ local function bulk_end()
   BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
   for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
-  for sid, log in pairs(logs) do push_log(sid, log.bound, log.entries) end
+  for sid, log in pairs(logs) do push_log(sid, log.bound, log.runs, log.bodies) end
   for sid, ids in pairs(sessions) do leave_session(sid, ids) end
 end
 

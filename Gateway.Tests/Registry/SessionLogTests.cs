@@ -1,0 +1,83 @@
+using Gateway.Registry;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Registry;
+
+/// <summary>
+/// A log entry that follows one of the same run leaves its run out in Redis (prelude.lua's push_log); a reader
+/// must still see every entry name the run that wrote it, read from any cursor, in pages of any size, across
+/// trims, interleaved runs, aborts, and completions a sweep appends in bulk.
+/// </summary>
+public sealed class SessionLogTests(RedisServer redis) : IClassFixture<RedisServer>
+{
+    // a log short enough that every append trims it, and one that never trims in this test
+    [Theory]
+    [InlineData(1, 6)]
+    [InlineData(2, 6)]
+    [InlineData(3, 1000)]
+    [InlineData(4, 1000)]
+    public async Task Every_entry_names_its_run_from_any_cursor_whatever_the_interleaving_and_trims(int seed, int logLength)
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis, new RegistryOptions { SessionLogMaxLength = logLength });
+        var random = new Random(seed);
+        var written = new List<(string Run, string What)>();
+        var live = new Dictionary<string, long>(); // run -> last seq
+        async Task SpawnAsync() => live[await h.SpawnAsync("s")] = 0;
+        async Task EventAsync(string run, string kind)
+        {
+            var seq = ++live[run];
+            Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", run, new RunEvent(kind, seq, $"d{seq}"))).Outcome);
+            written.Add((run, $"{kind} d{seq}"));
+        }
+
+        for (var i = 0; i < 3; i++) await SpawnAsync();
+        for (var step = 0; step < 60; step++)
+        {
+            var run = live.Keys.ElementAt(random.Next(live.Count));
+            switch (random.Next(10))
+            {
+                case < 6:
+                    await EventAsync(run, "assistant");
+                    break;
+                case 6:
+                    await EventAsync(run, "end");
+                    written.Add((run, "completion"));
+                    live.Remove(run);
+                    await SpawnAsync();
+                    break;
+                case 7:
+                    Assert.Equal(AbortOutcome.Aborted, (await h.Registry.AbortRunAsync("t1", run)).Outcome);
+                    written.Add((run, "completion"));
+                    live.Remove(run);
+                    await SpawnAsync();
+                    break;
+                default:
+                    // every run but this one stays active; a sweep then ends it idle, appending its completion in bulk
+                    foreach (var any in live.Keys.ToList()) await EventAsync(any, "assistant");
+                    var others = live.Keys.Where(r => r != run).ToList();
+                    h.Clock.Advance(h.Options.ContextIdleTimeout - TimeSpan.FromSeconds(1));
+                    foreach (var other in others) await EventAsync(other, "assistant");
+                    h.Clock.Advance(TimeSpan.FromSeconds(2));
+                    await h.Registry.SweepAllAsync();
+                    written.Add((run, "completion"));
+                    live.Remove(run);
+                    await SpawnAsync();
+                    break;
+            }
+
+            var log = await h.Registry.ReadEventsAsync("t1", "s", null, count: 1000);
+            Assert.Equal(written.TakeLast(logLength), log.Select(Entry));
+            for (var from = Math.Max(log.Count - 8, 0); from < log.Count; from++)
+            {
+                foreach (var page in new[] { 1, 2, 6 })
+                {
+                    var read = await h.Registry.ReadEventsAsync("t1", "s", log[from].Id, count: page);
+                    Assert.Equal(log.Skip(from + 1).Take(page).Select(Entry), read.Select(Entry));
+                }
+            }
+        }
+    }
+
+    private static (string Run, string What) Entry(SessionEvent e) =>
+        (e.RunId, e.Type == "completion" ? "completion" : $"{e.Fields["kind"]} {e.Fields["data"]}");
+}
