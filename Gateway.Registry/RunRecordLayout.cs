@@ -1,9 +1,9 @@
 namespace Gateway.Registry;
 
 /// <summary>
-/// How a run is stored: one field of its shard's hash <c>gw:{NN}:runs</c>, named by the run id, whose value is a
-/// MessagePack array of <see cref="Fields"/> in this order (false where a field is absent), with every time but
-/// <c>created</c> stored as an offset from it. One key per shard instead of one hash per run: the key, its TTL entry
+/// How a run is stored: one field of its shard's hash <c>gw:{NN}:runs</c>, named by the run id, whose value is
+/// <see cref="Fields"/> as MessagePack values in this order (nil where a field is absent, none after the last
+/// present), with every time but <c>created</c> stored as an offset from it. One key per shard instead of one hash per run: the key, its TTL entry
 /// and the field names were about 240 of a run's bytes (docs/benchmarks.md, "Where the memory goes").
 /// The scripts answer a run as its fields and values by name (<see cref="RunRegistry"/> parses them); this order is
 /// generated into them as <c>RUN_FIELDS</c>, and the times as <c>RUN_TIMES</c>.

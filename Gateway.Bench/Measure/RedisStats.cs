@@ -7,15 +7,16 @@ namespace Gateway.Bench.Measure;
 public sealed record RedisStats(int ProcessId, long TotalCommands, IReadOnlyDictionary<string, long> CallsByCommand,
     IReadOnlyDictionary<string, long> MicrosecondsByCommand, long UsedMemory, long UsedMemoryPeak)
 {
-    /// <summary>Script calls: every registry write and most reads are one script call, one round trip. Redis
-    /// counts the commands a script runs as well, in total_commands_processed and in commandstats (HGETALL, ZSCORE,
-    /// ...), so those cannot tell a client's own read from a script's; the API's only other round trip on the
-    /// benchmark's path is the read after an abort (5% of sessions). RoundTripTests count them client-side.</summary>
-    public static readonly string[] RoundTripCommands = ["evalsha", "eval", "evalsha_ro", "eval_ro"];
+    /// <summary>Function and script calls: every registry write and most reads are one call of the registry's
+    /// library (FCALL), one round trip; the sweepers' leases are scripts. Redis counts the commands a call runs as
+    /// well, in total_commands_processed and in commandstats (HGET, ZSCORE, ...), so those cannot tell a client's
+    /// own read from a function's; the API's only other round trip on the benchmark's path is the read after an
+    /// abort (5% of sessions). RoundTripTests count them client-side.</summary>
+    public static readonly string[] RoundTripCommands = ["fcall", "fcall_ro", "evalsha", "eval", "evalsha_ro", "eval_ro"];
 
     public long RoundTrips => RoundTripCommands.Sum(c => CallsByCommand.GetValueOrDefault(c));
 
-    /// <summary>Time Redis spent running scripts (commands inside them included), in microseconds.</summary>
+    /// <summary>Time Redis spent running functions and scripts (commands inside them included), in microseconds.</summary>
     public long ScriptMicroseconds => RoundTripCommands.Sum(c => MicrosecondsByCommand.GetValueOrDefault(c));
 
     /// <summary>The sum over several servers (a cluster's masters): commands, calls and memory add up.</summary>

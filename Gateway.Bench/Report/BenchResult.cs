@@ -26,7 +26,7 @@ public sealed record BenchResult
     [JsonPropertyName("p99_ms")] public required double P99Ms { get; init; }
     [JsonPropertyName("p999_ms")] public required double P999Ms { get; init; }
     public required double MaxMs { get; init; }
-    /// <summary>Script calls (EVAL/EVALSHA, one round trip each) Redis received per session during the measured
+    /// <summary>Function and script calls (FCALL, EVAL/EVALSHA, one round trip each) Redis received per session during the measured
     /// load, the sweeper's and the benchmark's sampling included.</summary>
     public required double RedisCommandsPerLifecycle { get; init; }
     /// <summary>Every command Redis executed per session, those inside scripts included.</summary>

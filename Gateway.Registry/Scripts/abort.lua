@@ -23,10 +23,10 @@ OPS.abort = function(A)
   if id ~= '' then
     local run = run_of(id)
     if not run then return missing(id) end
-    if run.tenant ~= tenant then return 'unknown' end
+    if run[R.tenant] ~= tenant then return 'unknown' end
     if abort(id) then return 'ok', { id } end
     -- it may have ended just now, at a deadline that had passed: that is counted and announced too
-    return 'finished', { run_of(id).status }
+    return 'finished', { run_of(id)[R.status] }
   end
 
   local aborted = {}

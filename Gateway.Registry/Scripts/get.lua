@@ -3,8 +3,8 @@
 -- Reply: 'ok' { the run's fields and values... } | 'gone' | 'unknown'.
 OPS.get = function(A)
   local id, tenant = A[1], A[2]
-  local flat, f = read_answer(id, function(f) return f.tenant == tenant end)
-  if not f.tenant then return missing(id) end
-  if f.tenant ~= tenant then return 'unknown' end
+  local flat, f = read_answer(id, function(f) return f[R.tenant] == tenant end)
+  if not f[R.tenant] then return missing(id) end
+  if f[R.tenant] ~= tenant then return 'unknown' end
   return 'ok', flat
 end

@@ -1,24 +1,23 @@
--- Shared by every registry script (prepended by RegistryScripts.cs). One script call = one shard = one
--- hash slot: every key below starts with KEYS[1], the shard prefix "gw:{NN}:".
+-- The start of the registry's Redis Functions library (RegistryScripts.cs composes it: this file, the operation
+-- files, then batch.lua, sweep.lua and snapshot.lua, each registered as a function). One call = one shard = one
+-- hash slot: every key below starts with keys[1], the shard prefix "gw:{NN}:".
+-- The library is loaded once per Redis node; a call's own state (the locals below that `begin` sets) starts
+-- afresh on every call. Nothing at load time may call a library function: Redis loads a library with none.
 --
--- Deadlines are absolute times in ms on the caller's clock (TimeProvider), never Redis's: ARGV[1] is "now".
+-- Deadlines are absolute times in ms on the caller's clock (TimeProvider), never Redis's: args[1] is "now".
 -- Rule: nothing is written without a deadline. `index` puts an entry in its registry's deadline index
 -- (a sorted set scored by deadline); `expire` gives a key a Redis TTL past that deadline, so memory is
 -- bounded even if no sweeper ever runs.
-local PREFIX = KEYS[1]
--- (a batch sets it to each operation's own time before applying it: batch.lua)
-local NOW = tonumber(ARGV[1])
--- ARGV[2], the policy, is a MessagePack array of integers in POLICY_FIELDS' order: one C call to decode, where
+local PREFIX
+-- args[1], the caller's time (a batch sets it to each operation's own time before applying it: batch.lua)
+local NOW
+-- args[2], the policy, is a MessagePack array of integers in POLICY_FIELDS' order: one C call to decode, where
 -- parsing the same numbers from text cost more than the rest of the prelude together. POLICY_FIELDS and
 -- INDEXES (the deadline indexes, in the order snapshot.lua reports them) are generated from C#
 -- (RetentionPolicy.Fields, Registries.Indexes) into the header RegistryScripts.cs puts before this file.
-local P = {}
-do
-  local values = cmsgpack.unpack(ARGV[2])
-  for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
-end
+local P
 
-local COUNTS = {}
+local COUNTS
 
 local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
@@ -36,7 +35,7 @@ end
 -- extends; it cannot set a TTL on a key that has none (a key this script just created), which the PTTL after a
 -- refused GT catches. A key already extended in this script is not asked again (a sweep batch touches the same
 -- index a thousand times). fresh: the key was most likely just created, so NX (one call) is tried first.
-local EXPIRES = {}
+local EXPIRES
 local function expire(key, deadline, fresh)
   -- (not assert: its message would be built on every call)
   if type(deadline) ~= 'number' then error('a write without a deadline: ' .. key) end
@@ -182,58 +181,61 @@ local function flush_indexes()
   end
 end
 
--- Run records (RunRecordLayout.cs): each run is a field of the shard's hash `runs`, named by its id, holding a
--- MessagePack array in RUN_FIELDS' order (false: absent; times but `created` as offsets from it). A record is
--- read once per script (RECORDS: this script's view of them, false for no such run) and written whole. The
--- hash's TTL covers the bound of every run in it (spawn extends it): the safety net if nothing ever sweeps.
-local RUNS = k('runs')
-local IS_OFFSET = {}
-for _, name in ipairs(RUN_TIMES) do IS_OFFSET[name] = name ~= 'created' end
+-- Run records (RunRecordLayout.cs): each run is a field of the shard's hash `runs`, named by its id, holding its
+-- fields as MessagePack values in RUN_FIELDS' order (nil: absent; times but `created` as offsets from it). A
+-- record is an array in that order, read by position: run[R.status]. (Lua 5.1 builds a table by name at several
+-- times the cost of the array: it made a sweep's finalization 60% dearer.) A record is read once per script
+-- (RECORDS: this script's view of them, false for no such run) and written whole. The hash's TTL covers the
+-- bound of every run in it (spawn extends it): the safety net if nothing ever sweeps.
+local RUNS
+local R, N, OFFSETS = {}, #RUN_FIELDS, {}
+for i = 1, N do R[RUN_FIELDS[i]] = i end
+for i = 1, #RUN_TIMES do
+  if RUN_TIMES[i] ~= 'created' then OFFSETS[#OFFSETS + 1] = R[RUN_TIMES[i]] end
+end
 
-local function encode(r)
-  local a, created = {}, r.created
-  for i, name in ipairs(RUN_FIELDS) do
-    local v = r[name]
-    if v == nil then v = false elseif IS_OFFSET[name] then v = tonumber(v) - created end
-    a[i] = v
+local function encode(run)
+  local values, created = { unpack(run, 1, N) }, run[R.created]
+  for _, i in ipairs(OFFSETS) do
+    if values[i] then values[i] = values[i] - created end
   end
-  return cmsgpack.pack(a)
+  local last = N
+  while values[last] == nil do last = last - 1 end
+  return cmsgpack.pack(unpack(values, 1, last))
 end
 
 local function decode(packed)
-  local a, r = cmsgpack.unpack(packed), {}
-  for i, name in ipairs(RUN_FIELDS) do r[name] = a[i] or nil end
-  for name, offset in pairs(IS_OFFSET) do
-    if offset and r[name] then r[name] = r[name] + r.created end
+  local run = { cmsgpack.unpack(packed) }
+  local created = run[R.created]
+  for _, i in ipairs(OFFSETS) do
+    if run[i] then run[i] = run[i] + created end
   end
-  return r
+  return run
 end
 
-local RECORDS = {}
+local RECORDS
 
--- The run's record by field name (callers never change it: run_change writes a new one), or nil.
+-- The run's record (callers never change it: run_change writes a new one), or nil.
 local function run_of(id)
-  local r = RECORDS[id]
-  if r == nil then
+  local run = RECORDS[id]
+  if run == nil then
     local packed = redis.call('HGET', RUNS, id)
-    r = packed and decode(packed) or false
-    RECORDS[id] = r
+    run = packed and decode(packed) or false
+    RECORDS[id] = run
   end
-  return r or nil
+  return run or nil
 end
 
-local function run_put(id, r)
-  redis.call('HSET', RUNS, id, encode(r))
-  RECORDS[id] = r
+local function run_put(id, run)
+  redis.call('HSET', RUNS, id, encode(run))
+  RECORDS[id] = run
 end
 
--- Writes the run's record with changes: a field's new value, or false to remove it. Returns the new record.
+-- Writes the run's record with changes: { [R.field] = its new value, or false to remove it }.
 local function run_change(id, changes)
-  local r = {}
-  for name, v in pairs(run_of(id)) do r[name] = v end
-  for name, v in pairs(changes) do r[name] = v or nil end
-  run_put(id, r)
-  return r
+  local run = { unpack(run_of(id), 1, N) }
+  for i, v in pairs(changes) do run[i] = v or nil end
+  run_put(id, run)
 end
 
 local function run_remove(id)
@@ -243,12 +245,12 @@ local function run_remove(id)
 end
 
 -- A run as the scripts answer it: its fields and values, by name, times as ms digits.
-local function flat_of(r)
+local function flat_of(run)
   local out = {}
-  for _, name in ipairs(RUN_FIELDS) do
-    local v = r[name]
+  for i = 1, N do
+    local v = run[i]
     if v ~= nil then
-      out[#out + 1] = name
+      out[#out + 1] = RUN_FIELDS[i]
       out[#out + 1] = type(v) == 'number' and ms(v) or v
     end
   end
@@ -271,7 +273,7 @@ end
 -- log too once it exists. Returns the session's deadline.
 local remove_session
 -- The headers of the logs this script has read or written, by key: { base = digits, trimmed = n } (push_log).
-local HEADS = {}
+local HEADS
 local function touch_session(sid, bound)
   local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
   -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
@@ -416,23 +418,23 @@ local function remove_run(id, reason, at)
   local f = run_of(id) or {}
   run_remove(id)
   -- (a run without a status is a record already gone: every index is checked for it)
-  if not f.status or is_live(f.status) then
+  if not f[R.status] or is_live(f[R.status]) then
     drop('live', id)
     drop('perr', id)
   end
   drop('done', id)
   count('runs', reason)
-  if (not f.status or f.rcp) and unindex('rcp', id) == 1 then
+  if (not f[R.status] or f[R.rcp]) and unindex('rcp', id) == 1 then
     del(k('rcp:' .. id))
     count('tool_recipients', 'cascade')
   end
-  if (not f.status or f.status == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
-  if f.dedupe and unindex('ddp', f.dedupe) == 1 then
-    del(k('ddp:' .. f.dedupe))
+  if (not f[R.status] or f[R.status] == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
+  if f[R.dedupe] and unindex('ddp', f[R.dedupe]) == 1 then
+    del(k('ddp:' .. f[R.dedupe]))
     count('dedupe_keys', 'cascade')
   end
-  if f.tenant then
-    local sid = f.tenant .. '/' .. f.session
+  if f[R.tenant] then
+    local sid = f[R.tenant] .. '/' .. f[R.session]
     if BULK then
       -- a batch leaves each session once, with all of its runs the batch removed
       local ids = BULK_SESSIONS[sid]
@@ -475,7 +477,7 @@ local function remove_dedupe(key, reason)
   forget(k('ddp:' .. key))
   redis.call('DEL', k('ddp:' .. key))
   unindex('ddp', key)
-  if owner and run_of(owner) then run_change(owner, { dedupe = false }) end
+  if owner and run_of(owner) then run_change(owner, { [R.dedupe] = false }) end
   count('dedupe_keys', reason)
 end
 
@@ -485,29 +487,30 @@ end
 -- f: the run's record (run_of), if the caller has read it.
 
 -- Runs that became final in this script: reply announces them to waiters in one message.
-local ENDED = {}
+local ENDED
 
 local function finalize(id, status, reason, at, err, f)
   f = f or run_of(id)
-  if not f or not is_live(f.status) then return false end
-  local timeout_at = tonumber(f.timeout_at)
+  if not f or not is_live(f[R.status]) then return false end
+  local timeout_at = tonumber(f[R.timeout_at])
   reason = reason or (timeout_at <= at and 'run-timeout' or 'idle')
-  local short = f.mode == 'session' or f.cleanup == 'delete'
+  local short = f[R.mode] == 'session' or f[R.cleanup] == 'delete'
   local archive_at = at + (short and P.session_archive or P.run_archive)
-  err = err or (status == 'error' and f.error) or nil
+  err = err or (status == 'error' and f[R.error]) or nil
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
-  run_change(id, { status = status, ended = at, reason = reason, error = err or false, perr_at = false, perr_first = false })
+  run_change(id, { [R.status] = status, [R.ended] = at, [R.reason] = reason, [R.error] = err or false, [R.perr_at] = false,
+    [R.perr_first] = false })
   drop('live', id)
-  if f.perr_at then drop('perr', id) end
+  if f[R.perr_at] then drop('perr', id) end
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
   index('done', id, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
-  if f.rcp then
+  if f[R.rcp] then
     note_due('rcp', at + P.rcp_final)
     redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id)
   end
-  append(f.tenant .. '/' .. f.session, run_bound(timeout_at), id, f.seq, 'completion',
+  append(f[R.tenant] .. '/' .. f[R.session], run_bound(timeout_at), id, f[R.seq], 'completion',
     status .. ' ' .. reason .. ' ' .. (err or ''))
   ENDED[#ENDED + 1] = id
   return true
@@ -518,9 +521,9 @@ end
 -- tie with the lease. Returns true if the run was finalized. lease: its idx:live score, if the caller has it.
 local function finalize_if_due(id, now, lease)
   local f = run_of(id)
-  if not f or not is_live(f.status) then return false end
+  if not f or not is_live(f[R.status]) then return false end
   lease = lease or tonumber(redis.call('ZSCORE', idx('live'), id))
-  local perr = f.perr_at and tonumber(redis.call('ZSCORE', idx('perr'), id))
+  local perr = f[R.perr_at] and tonumber(redis.call('ZSCORE', idx('perr'), id))
   if perr and perr <= now and (not lease or perr <= lease) then
     if not finalize(id, 'error', 'error', perr, nil, f) then return false end
     count('pending_errors', 'finalized')
@@ -586,8 +589,8 @@ local OPS = {}
 -- error) is finalized at that deadline before it is answered. f: the run's fields by name, with 'active'
 -- and 'perr_first'. Returns true if it was finalized.
 local function expire_if_due(id, f)
-  if not is_live(f.status) then return false end
-  if not f.perr_first and lease_of(tonumber(f.timeout_at), tonumber(f.active)) > NOW then return false end
+  if not is_live(f[R.status]) then return false end
+  if not f[R.perr_first] and lease_of(tonumber(f[R.timeout_at]), tonumber(f[R.active])) > NOW then return false end
   return finalize_if_due(id, NOW)
 end
 
@@ -687,3 +690,18 @@ end
 local function retire_on_write()
   if P.retire > 0 then retire(P.retire) end
 end
+
+-- Every call starts here: its shard, its time and the policy, and none of the last call's state.
+local function begin(keys, args)
+  PREFIX, NOW = keys[1], tonumber(args[1])
+  P = {}
+  local values = cmsgpack.unpack(args[2])
+  for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
+  COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
+  HINTS, HINTS_CHANGED = nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
+  RUNS = k('runs')
+end
+
+-- The library's functions (batch.lua, sweep.lua, snapshot.lua): CALLS.name(args), after begin.
+local CALLS = {}

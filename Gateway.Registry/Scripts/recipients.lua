@@ -7,7 +7,7 @@ OPS.recipients = function(A)
   if #A > 3 then retire_on_write() end
   local f = run_of(id)
   if not f then return missing(id) end
-  if f.tenant ~= tenant then return 'unknown' end
+  if f[R.tenant] ~= tenant then return 'unknown' end
 
   local sk = k('rcp:' .. id)
   -- recipients past their deadline are gone, swept or not (lazy expiry): a read sees none, an update starts afresh
@@ -47,10 +47,10 @@ OPS.recipients = function(A)
     return 'ok'
   end
   -- 10 min after the last update; 30 s once the run is final
-  local deadline = NOW + (is_live(f.status) and P.rcp_idle or P.rcp_final)
+  local deadline = NOW + (is_live(f[R.status]) and P.rcp_idle or P.rcp_final)
   index('rcp', id, deadline)
   -- the run has recipients to clean up: finalize and remove_run look for this
-  if not f.rcp then run_change(id, { rcp = '1' }) end
+  if not f[R.rcp] then run_change(id, { [R.rcp] = '1' }) end
   expire(sk, deadline)
   return 'ok', redis.call('SMEMBERS', sk)
 end

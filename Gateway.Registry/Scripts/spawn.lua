@@ -23,10 +23,10 @@ OPS.spawn = function(A)
   if not make_room_for_run() then return 'full' end
 
   local lease = lease_of(timeout_at, NOW)
-  local run = { tenant = tenant, session = session, task = A[5], mode = A[7], cleanup = A[8], status = 'pending',
-    created = NOW, seq = '0', active = NOW, timeout_at = timeout_at }
-  if A[4] ~= '' then run.child = A[4] end
-  if A[6] ~= '' then run.label = A[6] end
+  local run = { [R.tenant] = tenant, [R.session] = session, [R.task] = A[5], [R.mode] = A[7], [R.cleanup] = A[8],
+    [R.status] = 'pending', [R.created] = NOW, [R.seq] = '0', [R.active] = NOW, [R.timeout_at] = timeout_at }
+  if A[4] ~= '' then run[R.child] = A[4] end
+  if A[6] ~= '' then run[R.label] = A[6] end
 
   if dedupe ~= '' then
     while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
@@ -34,7 +34,7 @@ OPS.spawn = function(A)
     end
     redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
     index('ddp', dedupe, NOW + P.dedupe)
-    run.dedupe = dedupe
+    run[R.dedupe] = dedupe
   end
   run_put(id, run)
   -- The TTL of the shard's runs (and of its index keys) covers the run's bound from the start, so no later change

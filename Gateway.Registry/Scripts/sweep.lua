@@ -5,24 +5,26 @@
 -- Finalization and archival happen at the entry's own deadline (event time), not at sweep time, so the
 -- outcome does not depend on how late the sweeper runs. Reply: 'more' (more is due) or 'done', and the evictions.
 -- The due entries first (retire, prelude.lua: the same phases every write runs with its own small budget).
-local budget = retire(P.batch)
+CALLS.sweep = function()
+  local budget = retire(P.batch)
 
--- Caps lowered by configuration since entries were written: bring each registry back under its cap.
-local function over_cap(name, cap, evict)
-  while budget > 0 and redis.call('ZCARD', idx(name)) > cap do
-    evict(redis.call('ZRANGE', idx(name), 0, 0)[1])
-    budget = budget - 1
+  -- Caps lowered by configuration since entries were written: bring each registry back under its cap.
+  local function over_cap(name, cap, evict)
+    while budget > 0 and redis.call('ZCARD', idx(name)) > cap do
+      evict(redis.call('ZRANGE', idx(name), 0, 0)[1])
+      budget = budget - 1
+    end
   end
-end
-over_cap('done', math.max(P.cap_runs - redis.call('ZCARD', idx('live')), 0), function(id) remove_run(id, 'cap', NOW) end)
-over_cap('gone', P.cap_tombstones, function(id) unindex('gone', id); count('tombstones', 'cap') end)
-over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
-over_cap('ses', P.cap_logs, function(sid) remove_session(sid); count('session_logs', 'cap') end)
+  over_cap('done', math.max(P.cap_runs - redis.call('ZCARD', idx('live')), 0), function(id) remove_run(id, 'cap', NOW) end)
+  over_cap('gone', P.cap_tombstones, function(id) unindex('gone', id); count('tombstones', 'cap') end)
+  over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
+  over_cap('ses', P.cap_logs, function(sid) remove_session(sid); count('session_logs', 'cap') end)
 
-local answer = reply(budget <= 0 and 'more' or 'done')
--- The counters hold no registry data; a shard left empty keeps nothing at all, counters included, so an
--- idle gateway's Redis is empty (DBSIZE 0). Cumulative totals live in the gateway.registry.evictions metric.
-local indexes = {}
-for i, name in ipairs(INDEXES) do indexes[i] = idx(name) end
-if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats'), k('due')) end
-return answer
+  local answer = reply(budget <= 0 and 'more' or 'done')
+  -- The counters hold no registry data; a shard left empty keeps nothing at all, counters included, so an
+  -- idle gateway's Redis is empty (DBSIZE 0). Cumulative totals live in the gateway.registry.evictions metric.
+  local indexes = {}
+  for i, name in ipairs(INDEXES) do indexes[i] = idx(name) end
+  if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats'), k('due')) end
+  return answer
+end

@@ -80,8 +80,8 @@ public abstract class LifecycleTests(IRedisStore redis)
         // a run far into its sequence (Lua prints numbers with 14 significant digits): its record's seq set in place
         Assert.True(Shard.TryFromRunId(id, h.Options.Shards, out var shard));
         await h.Db.ScriptEvaluateAsync(
-            "local r = cmsgpack.unpack(redis.call('HGET', KEYS[1], ARGV[1])); r[tonumber(ARGV[2])] = ARGV[3]; " +
-            "return redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack(r))",
+            "local r = { cmsgpack.unpack(redis.call('HGET', KEYS[1], ARGV[1])) }; r[tonumber(ARGV[2])] = ARGV[3]; " +
+            "return redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack(unpack(r, 1, table.maxn(r))))",
             [shard.Key(RunRecordLayout.Key)], [id, RunRecordLayout.Fields.ToList().IndexOf("seq") + 1, "999999999999999"]);
         Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", id, new RunEvent("assistant", 1_000_000_000_000_000, "x"))).Outcome);
 

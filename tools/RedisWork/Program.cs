@@ -9,11 +9,15 @@ using StackExchange.Redis;
 // - "awaited" / "together", against a redis-server under callgrind (run.sh starts it): 300 of warm-up, then the
 //   counters are zeroed, n lifecycles run, and the counters are dumped. awaited: each operation awaited (batches
 //   of one); together: a lifecycle's events submitted at once, as runs.events does (one batch).
+// - "sweep", under callgrind: n session-mode runs with no events, two per requester session (as the benchmark's
+//   sweep measure), then every idle lease comes due at once (each run finalized as timeout, its completion
+//   appended to a new log) and the counters are dumped; then every archive deadline (each run removed with its
+//   session's log and run list) and they are dumped again.
 // - "memory": n lifecycles with every run held (1 ms apart: none is archived), then Redis bytes per run, in all
 //   (used_memory's growth) and by kind of key (MEMORY USAGE of every key, by its name after the shard prefix).
-if (args is not [var portText, var mode and ("awaited" or "together" or "memory"), var countText])
+if (args is not [var portText, var mode and ("awaited" or "together" or "sweep" or "memory"), var countText])
 {
-    Console.Error.WriteLine("usage: RedisWork <port> awaited|together|memory <lifecycles>");
+    Console.Error.WriteLine("usage: RedisWork <port> awaited|together|sweep|memory <lifecycles>");
     return 2;
 }
 var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{portText},syncTimeout=60000,asyncTimeout=60000,allowAdmin=true");
@@ -25,15 +29,36 @@ var registry = new RunRegistry(scripts, new GroupCommit(scripts, metrics, meters
 RunEvent[] events = [new("start", 1, ""), new("assistant", 2, """{"text":"partial answer 2"}"""),
     new("assistant", 3, """{"text":"partial answer 3"}"""), new("assistant", 4, """{"text":"partial answer 4"}"""), new("end", 5, "")];
 
+// as the benchmark spawns (Gateway.Bench's load generators): a requester session, a child session, the same task
+SpawnRequest Seed(long i) => new("t1", $"ticket-{i / 2}", "answer the ticket", ChildSessionKey: $"ticket-{i / 2}-s{i % 2}", Mode: SpawnMode.Session);
+
 async Task LifecycleAsync(long i)
 {
-    var run = (await registry.SpawnAsync(new SpawnRequest("t1", $"ticket-{i / 2}", "task", Mode: SpawnMode.Session))).RunId!;
+    var run = (await registry.SpawnAsync(Seed(i))).RunId!;
     if (mode == "together") await registry.AppendEventsAsync("t1", run, events);
     else foreach (var e in events) await registry.AppendEventAsync("t1", run, e);
     clock.Advance(TimeSpan.FromMilliseconds(mode == "memory" ? 1 : 100));
 }
 
 var count = int.Parse(countText);
+if (mode == "sweep")
+{
+    for (var start = 0; start < count; start += 1000)
+    {
+        await Task.WhenAll(Enumerable.Range(start, Math.Min(1000, count - start)).Select(i =>
+            registry.SpawnAsync(Seed(i))));
+    }
+    var options = new RegistryOptions();
+    Process.Start("callgrind_control", "--zero")!.WaitForExit();
+    clock.Advance(options.ContextIdleTimeout + TimeSpan.FromSeconds(1));
+    var finalized = await registry.SweepAllAsync();
+    Process.Start("callgrind_control", "--dump")!.WaitForExit();
+    clock.Advance(options.LongestRetention);
+    var removed = await registry.SweepAllAsync();
+    Process.Start("callgrind_control", "--dump")!.WaitForExit();
+    Console.WriteLine($"evictions: finalize {finalized.Sum(e => e.Count)}, remove {removed.Sum(e => e.Count)}");
+    return 0;
+}
 if (mode == "memory")
 {
     var server = redis.GetServers()[0];
