@@ -64,7 +64,8 @@ local function forget(key) EXPIRES[key] = nil end
 -- hint (note_due); removals leave it low, which only costs a look. The key holds a MessagePack array in INDEXES'
 -- order (one C call to decode, as the policy); no key, or 0, is unknown, which reads as due.
 local NONE = 4503599627370496 -- 2^52 ms: the hint of an empty index
-local HINTS, HINTS_CHANGED
+-- READ_ONLY: a call Redis runs with no writes allowed (read.lua); the hints it finds stale stay as they are
+local HINTS, HINTS_CHANGED, READ_ONLY
 local function hints()
   if not HINTS then
     HINTS = {}
@@ -90,7 +91,7 @@ end
 -- Writes the hints if this script changed them (reply does, once per script). A shard whose indexes are all
 -- empty keeps no hints: a write that stores nothing else (another tenant's refused request) stores none either.
 local function save_hints()
-  if not HINTS_CHANGED then return end
+  if not HINTS_CHANGED or READ_ONLY then return end
   local values, empty = {}, true
   for i, name in ipairs(INDEXES) do
     values[i] = HINTS[name]
@@ -698,7 +699,7 @@ local function begin(keys, args)
   local values = cmsgpack.unpack(args[2])
   for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
   COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
-  HINTS, HINTS_CHANGED = nil, nil
+  HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
   BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
   RUNS = k('runs')
 end

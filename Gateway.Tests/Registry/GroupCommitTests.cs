@@ -1,4 +1,5 @@
 using Gateway.Registry;
+using Gateway.Tests.Api;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Registry;
@@ -33,6 +34,33 @@ public sealed class GroupCommitTests(RedisServer redis) : IClassFixture<RedisSer
         Assert.Equal(201, calls.Sum(m => m.Value));
         Assert.True(calls.Count < 201, $"201 operations took {calls.Count} calls");
         Assert.All(calls, m => Assert.InRange(m.Value, 1, GroupCommit.MaxBatch));
+    }
+
+    [Fact]
+    public async Task Redis_full_refuses_each_write_as_full_and_answers_the_reads_even_when_a_due_hint_was_stale()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var run = await h.SpawnAsync();
+        // recipients added then removed leave their index's due hint low, with nothing due: the next write's
+        // retirement finds the hint stale and would store the right one, a write Redis refuses when full
+        await h.Registry.UpdateRecipientsAsync("t1", run, ["c1"], []);
+        await h.Registry.UpdateRecipientsAsync("t1", run, [], ["c1"]);
+        h.Clock.Advance(h.Options.RecipientsIdle + TimeSpan.FromMinutes(1));
+        var before = await RedisFingerprint.OfAsync(redis);
+
+        await redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+        try
+        {
+            var write = h.Registry.AppendEventAsync("t1", run, new RunEvent("start", 1));
+            var read = h.Registry.GetRunAsync("t1", run);
+            Assert.StartsWith("OOM", (await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => write)).Message);
+            Assert.Equal(RunStatus.Pending, (await read).Run!.Status);
+        }
+        finally
+        {
+            await redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+        }
+        Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
     }
 
     [Fact]
