@@ -10,6 +10,7 @@ namespace Gateway.Registry;
 /// </summary>
 public static class RunRecordLayout
 {
+    /// <summary>The shard's hash of run records (<c>gw:{NN}:runs</c>), generated into the scripts as <c>RUN_KEY</c>.</summary>
     public const string Key = "runs";
 
     public static readonly IReadOnlyList<string> Fields =

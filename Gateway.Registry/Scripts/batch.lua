@@ -1,5 +1,5 @@
 -- Group commit (GroupCommit.cs): operations of one shard that arrived together, applied in order, each as it
--- would be alone at its own time. The prelude, the policy's decoding, the due hints, the eviction counters and
+-- would be alone at its own time. The call, the policy's decoding, the due hints, the eviction counters and
 -- the end signal are paid once per batch. args: now (the latest), policy, then per operation: name, its now,
 -- n, its n arguments. Reply: 'ok' { { outcome, { values... } } per operation, in order }, and the evictions.
 -- An operation that Redis refuses (OOM at maxmemory: the first write that would grow memory) answers

@@ -273,7 +273,8 @@ end
 -- the session ever had. Invariant: a session in idx:ses has its run list TTL'd past that deadline, and its
 -- log too once it exists. Returns the session's deadline.
 local remove_session
--- The headers of the logs this script has read or written, by key: { base = digits, trimmed = n } (push_log).
+-- The headers of the logs this call has read or written, by key: { base = digits, trimmed = n, tail = run id }
+-- (push_log).
 local HEADS
 local function touch_session(sid, bound)
   local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
@@ -701,7 +702,7 @@ local function begin(keys, args)
   COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
   HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
   BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
-  RUNS = k('runs')
+  RUNS = k(RUN_KEY)
 end
 
 -- The library's functions (batch.lua, sweep.lua, snapshot.lua): CALLS.name(args), after begin.
