@@ -30,7 +30,7 @@ OPS.abort = function(A)
   end
 
   local aborted = {}
-  for _, run in ipairs(redis.call('ZRANGE', k('ses:' .. tenant .. '/' .. session), 0, -1)) do
+  for _, run in ipairs(session_runs(tenant .. '/' .. session)) do
     if abort(run) then aborted[#aborted + 1] = run end
   end
   return 'ok', aborted

@@ -3,7 +3,7 @@
 -- Reply: 'ok' { id, n, the run's n fields and values, ... }.
 OPS.list = function(A)
   local values = {}
-  for _, id in ipairs(redis.call('ZRANGE', k('ses:' .. A[1]), 0, tonumber(A[2]) - 1)) do
+  for _, id in ipairs(session_runs(A[1], tonumber(A[2]))) do
     local fields = read_answer(id)
     if #fields > 0 then
       values[#values + 1] = id

@@ -268,15 +268,52 @@ local function run_bound(timeout_at)
   return timeout_at + P.grace + math.max(P.run_archive, P.session_archive)
 end
 
--- Event logs: one per requester session, with the list of that session's runs. They go with the session's
--- last run (remove_run); their own deadline is only the safety net behind that: the latest bound of any run
--- the session ever had. Invariant: a session in idx:ses has its run list TTL'd past that deadline, and its
--- log too once it exists. Returns the session's deadline.
-local remove_session
--- The headers of the logs this call has read or written, by key: { base = digits, trimmed = n, tail = run id }
--- (push_log).
+-- Sessions: each requester session has a log, whose header also lists the session's runs. The log goes with the
+-- session's last run (leave_session); its own deadline is only the safety net behind that: the latest bound of
+-- any run the session ever had. Invariant: a session in idx:ses has its log TTL'd past that deadline, and its
+-- spill (below) too while it has one.
+--
+-- A session's log is a Redis list (a Redis stream preallocated a 1 KB node per session, which never shrank).
+-- Element 0 is its header "base trimmed spilled tail runs...": base, the time the log was created (ms); how many
+-- entries have been trimmed from its head; how many of the session's runs are in its spill; the run whose entry
+-- is last ('' if none); then the session's runs, at most SESSION_RUNS of them. A session with more keeps the rest
+-- in its spill, the sorted set `ses:` (a header of thousands of ids rewritten on every spawn would cost O(n) a
+-- write). The session's first run creates its log, a header alone. Element i >= 1 is entry number trimmed + i,
+-- and its id is "base-number". Ids grow within a log; a log created again (a later run in the same session) has
+-- a later base, so a cursor from the earlier one reads the new log from its start (events.lua).
+-- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
+-- event's agent stream name (lifecycle kinds start, end, error), or 'completion'), data (the event's data, or
+-- "status reason error" for a completion); data goes last because it may hold spaces. An entry that follows
+-- one of the same run (the header's tail) leaves its run out: " seq kind data". A run's events usually come in
+-- a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
+-- reader finds any entry's run at or before it (run_before).
+local SESSION_RUNS = 8
+
+local function log_header(head)
+  local base, trimmed, spilled, tail, runs = string.match(head, '^(%d+) (%d+) (%d+) (%S*) ?(.*)$')
+  return { base = base, trimmed = tonumber(trimmed), spilled = tonumber(spilled), tail = tail, runs = runs }
+end
+
+local function header_of(h)
+  return h.base .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. h.tail .. ' ' .. h.runs
+end
+
+-- The headers of the logs this call has read or written, by key (false: no such log).
 local HEADS
-local function touch_session(sid, bound)
+local function head_of(key)
+  local h = HEADS[key]
+  if h == nil then
+    local head = redis.call('LINDEX', key, 0)
+    h = head and log_header(head) or false
+    HEADS[key] = h
+  end
+  return h or nil
+end
+
+local remove_session
+-- Registers the session (idx:ses) with a deadline no earlier than bound, and keeps its keys' TTLs past it.
+-- h: its log's header. Returns the session's deadline.
+local function touch_session(sid, bound, h)
   local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
   -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
   if d and d >= bound and d + P.slack > NOW then return d end
@@ -289,7 +326,7 @@ local function touch_session(sid, bound)
   bound = math.max(bound, d or bound)
   index('ses', sid, bound, 'GT')
   expire(k('log:' .. sid), bound, not d)
-  expire(k('ses:' .. sid), bound, not d)
+  if h.spilled > 0 then expire(k('ses:' .. sid), bound) end
   return bound
 end
 
@@ -300,25 +337,6 @@ remove_session = function(sid)
   redis.call('DEL', k('log:' .. sid), k('ses:' .. sid))
   unindex('ses', sid)
 end
-
--- A session's log is a Redis list (a Redis stream preallocated a 1 KB node per session, which never shrank).
--- Element 0 is its header "base trimmed tail": base, the time the log was created (ms); how many entries have
--- been trimmed from its head; and the run whose entry is last. Element i >= 1 is entry number trimmed + i, and
--- its id is "base-number". Ids grow within a log; a log created again (a later run in the same session) has a
--- later base, so a cursor from the earlier one reads the new log from its start (events.lua).
--- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
--- event's agent stream name (lifecycle kinds start, end, error), or 'completion'), data (the event's data, or
--- "status reason error" for a completion); data goes last because it may hold spaces. An entry that follows
--- one of the same run (the header's tail) leaves its run out: " seq kind data". A run's events usually come in
--- a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
--- reader finds any entry's run at or before it (run_before). A log that exists already has its TTL past every
--- registered run's bound (touch_session keeps it so); only the append that creates it registers the session.
-local function log_header(head)
-  local base, trimmed, tail = string.match(head, '^(%d+) (%d+) ?(%S*)$')
-  return { base = base, trimmed = tonumber(trimmed), tail = tail }
-end
-
-local function header_of(h) return h.base .. ' ' .. ms(h.trimmed) .. ' ' .. (h.tail or '') end
 
 local function is_implicit(entry) return string.byte(entry, 1) == 32 end
 
@@ -339,11 +357,7 @@ end
 -- Returns the log's base and the last entry's number.
 local function push_log(sid, bound, runs, bodies)
   local key = k('log:' .. sid)
-  local h = HEADS[key]
-  if not h then
-    local head = redis.call('LINDEX', key, 0)
-    h = head and log_header(head)
-  end
+  local h = head_of(key)
   local entries, tail = {}, h and h.tail
   for i = 1, #bodies do
     entries[i] = (runs[i] == tail and '' or runs[i]) .. bodies[i]
@@ -353,12 +367,12 @@ local function push_log(sid, bound, runs, bodies)
   if h then
     n = redis.call('RPUSH', key, unpack(entries)) - 1
   else
-    -- the session's first entries: a new log, registered with its session
-    h, n = { base = ms(NOW), trimmed = 0, tail = tail }, #entries
+    -- a log removed while its runs were not (its cap): created again, listing none of them
+    h, n = { base = ms(NOW), trimmed = 0, spilled = 0, tail = tail, runs = '' }, #entries
     redis.call('RPUSH', key, header_of(h), unpack(entries))
-    expire(key, touch_session(sid, bound), true)
+    HEADS[key] = h
+    expire(key, touch_session(sid, bound, h), true)
   end
-  HEADS[key] = h
   local over = n - P.log_len
   if over > 0 then
     -- the oldest entries go; the header moves up to stay element 0, and the new first entry names its run
@@ -372,6 +386,45 @@ local function push_log(sid, bound, runs, bodies)
     redis.call('LSET', key, 0, header_of(h))
   end
   return h.base, h.trimmed + n
+end
+
+-- A new run joins its session: listed in its log's header, or in its spill once the header lists SESSION_RUNS.
+-- The session's first run creates its log and registers it.
+local function join_session(sid, id, bound)
+  local key = k('log:' .. sid)
+  local h = head_of(key)
+  if not h then
+    h = { base = ms(NOW), trimmed = 0, spilled = 0, tail = '', runs = id }
+    redis.call('RPUSH', key, header_of(h))
+    HEADS[key] = h
+    expire(key, touch_session(sid, bound, h), true)
+    return
+  end
+  local listed = h.runs == '' and 0 or select(2, string.gsub(h.runs, ' ', '')) + 1
+  local spills = listed >= SESSION_RUNS
+  if spills then
+    redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
+    h.spilled = h.spilled + 1
+  else
+    h.runs = listed == 0 and id or h.runs .. ' ' .. id
+  end
+  redis.call('LSET', key, 0, header_of(h))
+  local d = touch_session(sid, bound, h)
+  if spills then expire(k('ses:' .. sid), d, h.spilled == 1) end
+end
+
+-- The session's runs, oldest first (ids begin with their creation time), at most `most` (nil: all).
+local function session_runs(sid, most)
+  local h = head_of(k('log:' .. sid))
+  if not h then return {} end
+  local ids = {}
+  for id in string.gmatch(h.runs, '%S+') do ids[#ids + 1] = id end
+  if h.spilled > 0 then
+    for _, id in ipairs(redis.call('ZRANGE', k('ses:' .. sid), 0, most and most - 1 or -1)) do ids[#ids + 1] = id end
+  end
+  table.sort(ids)
+  if most and #ids > most then return { unpack(ids, 1, most) } end
+  return ids
 end
 
 -- Appends an entry of run `id` to its session's log; returns its id ("base-number"). A sweep batch collects
@@ -404,16 +457,34 @@ local function cap_tombstones()
   end
 end
 
--- Runs leave their session's run list; the session's log and run list go with its last run.
+-- Runs leave their session's run list; the session's log goes with its last run.
 local function leave_session(sid, ids)
-  forget(k('ses:' .. sid))
-  redis.call('ZREM', k('ses:' .. sid), unpack(ids))
-  if redis.call('EXISTS', k('ses:' .. sid)) == 0 and unindex('ses', sid) == 1 then
-    HEADS[k('log:' .. sid)] = nil
-    forget(k('log:' .. sid))
-    redis.call('DEL', k('log:' .. sid))
-    count('session_logs', 'cascade')
+  local key = k('log:' .. sid)
+  local h = head_of(key)
+  -- no log: a session removed (its cap) while its runs were not; nothing lists them
+  if not h then return end
+  local leaving = {}
+  for _, id in ipairs(ids) do leaving[id] = true end
+  local kept = {}
+  for id in string.gmatch(h.runs, '%S+') do
+    if leaving[id] then leaving[id] = nil else kept[#kept + 1] = id end
   end
+  if h.spilled > 0 and next(leaving) then
+    local spill, rest = k('ses:' .. sid), {}
+    for id in pairs(leaving) do rest[#rest + 1] = id end
+    forget(spill)
+    redis.call('ZREM', spill, unpack(rest))
+    h.spilled = redis.call('ZCARD', spill)
+  end
+  if #kept == 0 and h.spilled == 0 then
+    HEADS[key] = nil
+    forget(key)
+    redis.call('DEL', key)
+    if unindex('ses', sid) == 1 then count('session_logs', 'cascade') end
+    return
+  end
+  h.runs = table.concat(kept, ' ')
+  redis.call('LSET', key, 0, header_of(h))
 end
 
 local function remove_run(id, reason, at)

@@ -43,8 +43,7 @@ OPS.spawn = function(A)
   expire(RUNS, bound)
   index('live', id, lease, nil, bound)
 
-  redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
-  touch_session(sid, bound)
+  join_session(sid, id, bound)
   -- the run as stored, without reading it back
   return 'ok', { id, unpack(flat_of(run)) }
 end

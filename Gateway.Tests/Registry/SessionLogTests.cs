@@ -78,6 +78,49 @@ public sealed class SessionLogTests(RedisServer redis) : IClassFixture<RedisServ
         }
     }
 
+    // prelude.lua's header lists a session's first SESSION_RUNS (8) runs; the rest are in its spill (ses:)
+    [Fact]
+    public async Task A_session_of_more_runs_than_its_header_lists_keeps_every_one_listed_abortable_and_its_log_until_the_last()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var spawned = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            spawned.Add(await h.SpawnAsync("many"));
+            h.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        async Task<List<string>> ListAsync(int limit = 100) =>
+            (await h.Registry.ListSessionRunsAsync("t1", "many", limit)).Select(r => r.RunId).ToList();
+        bool HasLogKeys() => redis.Keys().Any(k => k.ToString().EndsWith(":log:t1/many") || k.ToString().EndsWith(":ses:t1/many"));
+
+        Assert.Equal(spawned, await ListAsync());
+        Assert.Equal(spawned.Take(5), await ListAsync(5));
+        Assert.Equal(spawned.Take(12), await ListAsync(12));
+
+        // runs end one a second, header's and spill's interleaved; the last by aborting the whole session
+        var order = spawned.OrderBy(_ => Random.Shared.Next()).ToList();
+        foreach (var run in order.SkipLast(1))
+        {
+            Assert.Equal(AbortOutcome.Aborted, (await h.Registry.AbortRunAsync("t1", run)).Outcome);
+            h.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal([order[^1]], await h.Registry.AbortSessionAsync("t1", "many"));
+        Assert.Equal(spawned, await ListAsync());
+
+        // each run goes at its own archive deadline; the log stays while any run is left, and goes with the last
+        h.Clock.Advance(h.Options.RunArchiveAfterEnd - TimeSpan.FromSeconds(order.Count - 1));
+        var left = spawned.ToList();
+        foreach (var run in order)
+        {
+            await h.Registry.SweepAllAsync();
+            left.Remove(run);
+            Assert.Equal(left, await ListAsync());
+            Assert.Equal(left.Count > 0, HasLogKeys());
+            h.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(1, h.Evicted(Registries.SessionLogs, "cascade"));
+    }
+
     private static (string Run, string What) Entry(SessionEvent e) =>
         (e.RunId, e.Type == "completion" ? "completion" : $"{e.Fields["kind"]} {e.Fields["data"]}");
 }
