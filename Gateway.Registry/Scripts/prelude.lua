@@ -18,6 +18,8 @@ local NOW
 local P
 
 local COUNTS
+-- the shard's hash of run records (below)
+local RUNS
 
 local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
@@ -109,7 +111,7 @@ end
 -- changes (one ZREM and one ZADD per index), the removed runs' records (one HDEL) and the keys they leave (one
 -- DEL), the completions appended to each session's log (one RPUSHX per session) and the runs leaving each
 -- session. Outside a sweep BULK is nil and changes apply at once.
-local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS
+local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE
 local function bulk_of(name)
   local b = BULK[name]
   if not b then
@@ -119,11 +121,93 @@ local function bulk_of(name)
   return b
 end
 
+-- The archive index (idx:done: the final runs, by archive deadline) is kept in windows of DONE_WINDOW ms of
+-- deadline: idx:done:<w>, w = deadline // DONE_WINDOW, a sorted set small enough (up to 128 entries) that Redis
+-- keeps it as a listpack, ~32 bytes an entry, where one sorted set of every final run cost ~130 (a skiplist node
+-- and a dict entry each). A run is final from its end to its archive, most of the time it is held, so this was
+-- the largest part of a run's index cost (docs/benchmarks.md, "Where the memory goes"). idx:done itself lists
+-- the windows that hold entries (member and score w), so they are taken in deadline order. The number of final
+-- runs is HLEN of the runs hash less the live ones: no counter to keep. A window holds the runs of one shard
+-- that come due within one second: up to 128 is about 2,000 runs archived a second over 16 shards; past that a
+-- window costs as the one sorted set did.
+local DONE_WINDOW = 1000
+local function window_of(deadline) return math.floor(deadline / DONE_WINDOW) end
+local function window_key(w) return idx('done') .. ':' .. ms(w) end
+
+-- Adds entries to window w: pairs is { deadline, id, ... } (ZADD's arguments).
+local function window_add(w, pairs)
+  local key, last = window_key(w), (w + 1) * DONE_WINDOW - 1
+  redis.call('ZADD', key, unpack(pairs))
+  -- a new window gets its TTL (one already listed has it; one listed whose TTL may have run out, past it, too)
+  if redis.call('ZADD', idx('done'), 'NX', ms(w), ms(w)) == 1 or last + P.slack <= NOW then
+    expire(key, last, true)
+    expire(idx('done'), last)
+  end
+end
+
+-- Removes ids from window w; a window left empty (Redis deletes the key) leaves idx:done.
+local function window_remove(w, ids)
+  local key = window_key(w)
+  forget(key)
+  redis.call('ZREM', key, unpack(ids))
+  if redis.call('EXISTS', key) == 0 then
+    forget(idx('done'))
+    redis.call('ZREM', idx('done'), ms(w))
+  end
+end
+
+-- The final run due first and its archive deadline, or nil. (A window listed but gone, which only its TTL does,
+-- is passed over.)
+local function done_first()
+  for _, w in ipairs(redis.call('ZRANGE', idx('done'), 0, 9)) do
+    local first = redis.call('ZRANGE', window_key(tonumber(w)), 0, 0, 'WITHSCORES')
+    if first[1] then return first[1], tonumber(first[2]) end
+  end
+end
+
+-- The final runs due by now, at most `most`, in deadline order: { id, deadline, ... } (as ZRANGEBYSCORE answers).
+local function done_due(most)
+  local items = {}
+  for _, w in ipairs(redis.call('ZRANGEBYSCORE', idx('done'), '-inf', ms(window_of(NOW)), 'LIMIT', 0, most)) do
+    local got = redis.call('ZRANGEBYSCORE', window_key(tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', 0, most - #items / 2)
+    for i = 1, #got do items[#items + 1] = got[i] end
+    if #items / 2 >= most then break end
+  end
+  return items
+end
+
+-- Indexes a final run by its archive deadline, or (drop_done) removes it. A sweep batch collects them by window
+-- (BULK_DONE) and applies them when it ends (flush_indexes).
+local function index_done(id, deadline)
+  local w = window_of(deadline)
+  if BULK then
+    local adds = BULK_DONE.add[w] or {}
+    BULK_DONE.add[w] = adds
+    adds[#adds + 1], adds[#adds + 2] = ms(deadline), id
+  else
+    window_add(w, { ms(deadline), id })
+  end
+end
+
+local function drop_done(id, deadline)
+  local w = window_of(deadline)
+  if BULK then
+    local ids = BULK_DONE.rem[w] or {}
+    BULK_DONE.rem[w] = ids
+    ids[#ids + 1] = id
+  else
+    window_remove(w, { id })
+  end
+end
+
+local function done_count(live) return math.max(redis.call('HLEN', RUNS) - (live or redis.call('ZCARD', idx('live'))), 0) end
+
 -- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
 -- entry within it (`reindex`) need no TTL call of their own.
 local function index(name, member, deadline, flag, bound)
   if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
   note_due(name, deadline)
+  if name == 'done' then return index_done(member, deadline) end
   if BULK and not flag then
     local b = bulk_of(name)
     b.add[#b.add + 1] = ms(deadline)
@@ -180,6 +264,12 @@ local function flush_indexes()
     end
     if #b.add > 0 then expire(idx(name), b.latest) end
   end
+  for w, ids in pairs(BULK_DONE.rem) do
+    for i = 1, #ids, 1000 do window_remove(w, { unpack(ids, i, math.min(i + 999, #ids)) }) end
+  end
+  for w, adds in pairs(BULK_DONE.add) do
+    for i = 1, #adds, 2000 do window_add(w, { unpack(adds, i, math.min(i + 1999, #adds)) }) end
+  end
 end
 
 -- Run records (RunRecordLayout.cs): each run is a field of the shard's hash `runs`, named by its id, holding its
@@ -188,7 +278,6 @@ end
 -- times the cost of the array: it made a sweep's finalization 60% dearer.) A record is read once per script
 -- (RECORDS: this script's view of them, false for no such run) and written whole. The hash's TTL covers the
 -- bound of every run in it (spawn extends it): the safety net if nothing ever sweeps.
-local RUNS
 local R, N, OFFSETS = {}, #RUN_FIELDS, {}
 for i = 1, N do R[RUN_FIELDS[i]] = i end
 for i = 1, #RUN_TIMES do
@@ -487,7 +576,8 @@ local function leave_session(sid, ids)
   redis.call('LSET', key, 0, header_of(h))
 end
 
-local function remove_run(id, reason, at)
+-- done_at: the run's archive deadline (its idx:done entry's score).
+local function remove_run(id, reason, at, done_at)
   local f = run_of(id) or {}
   run_remove(id)
   -- (a run without a status is a record already gone: every index is checked for it)
@@ -495,7 +585,7 @@ local function remove_run(id, reason, at)
     drop('live', id)
     drop('perr', id)
   end
-  drop('done', id)
+  drop_done(id, done_at)
   count('runs', reason)
   if (not f[R.status] or f[R.rcp]) and unindex('rcp', id) == 1 then
     del(k('rcp:' .. id))
@@ -531,13 +621,13 @@ end
 
 -- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
 local function bulk_begin()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = {}, {}, {}, {}, {}
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE = {}, {}, {}, {}, {}, { add = {}, rem = {} }
 end
 
 local function bulk_end()
   local logs, sessions, keys, runs = BULK_LOGS, BULK_SESSIONS, BULK_DEL, BULK_RUNS
   flush_indexes()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE = nil, nil, nil, nil, nil, nil
   for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
   for sid, log in pairs(logs) do push_log(sid, log.bound, log.runs, log.bodies) end
@@ -620,8 +710,10 @@ local function make_room_for_run()
     if not overdue or not finalize_if_due(overdue, NOW) then return false end
     live = live - 1
   end
-  while live + redis.call('ZCARD', idx('done')) >= P.cap_runs do
-    remove_run(redis.call('ZRANGE', idx('done'), 0, 0)[1], 'cap', NOW)
+  while live + done_count(live) >= P.cap_runs do
+    local id, done_at = done_first()
+    if not id then break end
+    remove_run(id, 'cap', NOW, done_at)
   end
   return true
 end
@@ -691,12 +783,18 @@ local function retire(budget)
   -- budget over, it took everything due, so its index's first deadline is the hint.
   local function settle(name)
     if budget <= 0 then return end
-    local first = redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')[2]
-    set_hint(name, tonumber(first) or NONE)
+    local first
+    if name == 'done' then
+      first = select(2, done_first())
+    else
+      first = tonumber(redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')[2])
+    end
+    set_hint(name, first or NONE)
   end
   local function each_due(name, fn)
     if budget <= 0 or not is_due(name) then return false end
-    local items = redis.call('ZRANGEBYSCORE', idx(name), '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, budget)
+    local items = name == 'done' and done_due(budget)
+      or redis.call('ZRANGEBYSCORE', idx(name), '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, budget)
     bulk_begin()
     for i = 1, #items, 2 do
       fn(items[i], tonumber(items[i + 1]))
@@ -736,7 +834,7 @@ local function retire(budget)
   end)
 
   -- (tombstones beyond their cap go once, after the batch)
-  if each_due('done', function(id, d) remove_run(id, 'ttl', d) end) then cap_tombstones() end
+  if each_due('done', function(id, d) remove_run(id, 'ttl', d, d) end) then cap_tombstones() end
 
   drop_due('abrt', 'aborted_runs')
 
@@ -772,7 +870,7 @@ local function begin(keys, args)
   for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
   COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
   HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE = nil, nil, nil, nil, nil, nil
   RUNS = k(RUN_KEY)
 end
 

@@ -15,7 +15,13 @@ CALLS.sweep = function()
       budget = budget - 1
     end
   end
-  over_cap('done', math.max(P.cap_runs - redis.call('ZCARD', idx('live')), 0), function(id) remove_run(id, 'cap', NOW) end)
+  -- (final runs: as many as the cap leaves beside the live ones; done_first, as idx:done is kept in windows)
+  while budget > 0 and done_count() > math.max(P.cap_runs - redis.call('ZCARD', idx('live')), 0) do
+    local id, done_at = done_first()
+    if not id then break end
+    remove_run(id, 'cap', NOW, done_at)
+    budget = budget - 1
+  end
   over_cap('gone', P.cap_tombstones, function(id) unindex('gone', id); count('tombstones', 'cap') end)
   over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
   over_cap('ses', P.cap_logs, function(sid) remove_session(sid); count('session_logs', 'cap') end)

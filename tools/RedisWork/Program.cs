@@ -68,9 +68,10 @@ if (mode == "memory")
     var byKind = new SortedDictionary<string, (int Keys, long Bytes)>(StringComparer.Ordinal);
     await foreach (var key in server.KeysAsync(pattern: "gw:*", pageSize: 1000))
     {
-        // gw:{NN}:log:t1/ticket-7 -> log:, gw:{NN}:idx:live -> idx:live
+        // gw:{NN}:log:t1/ticket-7 -> log:, gw:{NN}:idx:live -> idx:live, gw:{NN}:idx:done:1764892800 -> idx:done:
         var name = ((string)key!)[8..];
-        var kind = name.Contains(':') && !name.StartsWith("idx:", StringComparison.Ordinal) ? name[..(name.IndexOf(':') + 1)] : name;
+        var at = name.StartsWith("idx:", StringComparison.Ordinal) ? name.IndexOf(':', 4) : name.IndexOf(':');
+        var kind = at < 0 ? name : name[..(at + 1)];
         var bytes = (long)(await redis.GetDatabase().ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0"));
         var (keys, sum) = byKind.GetValueOrDefault(kind);
         byKind[kind] = (keys + 1, sum + bytes);
