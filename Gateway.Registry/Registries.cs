@@ -19,7 +19,8 @@ public static class Registries
     /// run finalized because its end never came.</summary>
     public static readonly IReadOnlyList<string> Reasons = ["ttl", "cap", "cascade", "finalized"];
 
-    /// <summary>The deadline indexes (sorted sets <c>gw:{NN}:idx:name</c>) behind the registries: the one statement of
+    /// <summary>The deadline indexes (sorted sets <c>gw:{NN}:idx:name</c>; <c>done</c> and <c>gone</c> kept in windows of one
+    /// second, <c>idx:name:&lt;w&gt;</c>, that <c>idx:name</c> lists: prelude.lua) behind the registries: the one statement of
     /// the list, generated into the scripts as <c>INDEXES</c> (snapshot.lua reports them in this order).</summary>
     public static readonly IReadOnlyList<string> Indexes = ["perr", "live", "done", "abrt", "rcp", "ddp", "ses", "gone"];
 

@@ -111,7 +111,7 @@ end
 -- changes (one ZREM and one ZADD per index), the removed runs' records (one HDEL) and the keys they leave (one
 -- DEL), the completions appended to each session's log (one RPUSHX per session) and the runs leaving each
 -- session. Outside a sweep BULK is nil and changes apply at once.
-local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE
+local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE
 local function bulk_of(name)
   local b = BULK[name]
   if not b then
@@ -134,10 +134,10 @@ local DONE_WINDOW = 1000
 local function window_of(deadline) return math.floor(deadline / DONE_WINDOW) end
 local function window_key(w) return idx('done') .. ':' .. ms(w) end
 
--- Adds entries to window w: pairs is { deadline, id, ... } (ZADD's arguments).
-local function window_add(w, pairs)
+-- Adds entries to window w: { deadline, id, ... } (ZADD's arguments).
+local function window_add(w, entries)
   local key, last = window_key(w), (w + 1) * DONE_WINDOW - 1
-  redis.call('ZADD', key, unpack(pairs))
+  redis.call('ZADD', key, unpack(entries))
   -- a new window gets its TTL (one already listed has it; one listed whose TTL may have run out, past it, too)
   if redis.call('ZADD', idx('done'), 'NX', ms(w), ms(w)) == 1 or last + P.slack <= NOW then
     expire(key, last, true)
@@ -202,12 +202,102 @@ end
 
 local function done_count(live) return math.max(redis.call('HLEN', RUNS) - (live or redis.call('ZCARD', idx('live'))), 0) end
 
+-- Tombstones (idx:gone: a removed run's id until its deadline, so a late event answers "gone") are kept in
+-- windows too, but of the run's creation time, which its id carries, so a lookup by id (`missing`) finds its
+-- window: idx:gone:<c>, c = created // 1000, a sorted set (member id, score the tombstone's deadline) of the
+-- runs of one shard created in one second. idx:gone lists the windows, each scored by its earliest deadline, so
+-- the one due first is first; the field `gone` of the shard's hash `sizes` counts the tombstones.
+local B32 -- base32 digit values by character code (built on first use: a library's load has no string library)
+local function gone_key(c) return idx('gone') .. ':' .. ms(c) end
+local function gone_window(id)
+  -- the id's 45-bit creation time, its 9 base32 characters after the shard (Shard.NewRunId); ids of the earlier
+  -- layout, which carry none, share window 0
+  if #id ~= 20 then return 0 end
+  if not B32 then
+    B32 = {}
+    for i = 1, 32 do B32[string.byte('0123456789abcdefghjkmnpqrstvwxyz', i)] = i - 1 end
+  end
+  local t = 0
+  for i = 3, 11 do t = t * 32 + (B32[string.byte(id, i)] or 0) end
+  return math.floor(t / 1000)
+end
+
+local function gone_count() return tonumber(redis.call('HGET', k('sizes'), 'gone')) or 0 end
+
+-- Adds tombstones to window c: { deadline, id, ... }; least and latest, their earliest and latest deadlines.
+local function gone_add(c, entries, least, latest)
+  local key = gone_key(c)
+  local added = redis.call('ZADD', key, unpack(entries))
+  redis.call('ZADD', idx('gone'), 'LT', ms(least), ms(c))
+  if added > 0 then redis.call('HINCRBY', k('sizes'), 'gone', added) end
+  expire(key, latest)
+  expire(idx('gone'), latest)
+  expire(k('sizes'), latest)
+end
+
+-- After removals from window c: its score is its earliest deadline again, or it leaves idx:gone.
+local function gone_settle(c, removed)
+  local first = redis.call('ZRANGE', gone_key(c), 0, 0, 'WITHSCORES')[2]
+  forget(idx('gone'))
+  if first then redis.call('ZADD', idx('gone'), 'XX', first, ms(c)) else redis.call('ZREM', idx('gone'), ms(c)) end
+  if removed > 0 then redis.call('HINCRBY', k('sizes'), 'gone', -removed) end
+end
+
+local function index_gone(id, deadline)
+  local c = gone_window(id)
+  if BULK then
+    local w = BULK_GONE[c] or { entries = {}, least = deadline, latest = deadline }
+    BULK_GONE[c] = w
+    w.entries[#w.entries + 1], w.entries[#w.entries + 2] = ms(deadline), id
+    w.least, w.latest = math.min(w.least, deadline), math.max(w.latest, deadline)
+  else
+    gone_add(c, { ms(deadline), id }, deadline, deadline)
+  end
+end
+
+-- Removes the n tombstones due soonest (their cap): from the first window, those due no later than the next
+-- window's first, and so on.
+local function gone_pop(n)
+  while n > 0 do
+    local windows = redis.call('ZRANGE', idx('gone'), 0, 1, 'WITHSCORES')
+    if not windows[1] then return end
+    local c, key = tonumber(windows[1]), gone_key(tonumber(windows[1]))
+    local take = math.min(redis.call('ZCOUNT', key, '-inf', windows[4] or '+inf'), n)
+    if take > 0 then
+      forget(key)
+      redis.call('ZPOPMIN', key, take)
+    end
+    gone_settle(c, take)
+    count('tombstones', 'cap', take)
+    n = n - math.max(take, 1)
+  end
+end
+
+-- Removes the tombstones due by now, at most `most`; returns how many.
+local function gone_due(most)
+  local n = 0
+  for _, c in ipairs(redis.call('ZRANGEBYSCORE', idx('gone'), '-inf', ms(NOW), 'LIMIT', 0, most)) do
+    if n >= most then break end
+    c = tonumber(c)
+    local key = gone_key(c)
+    local take = math.min(redis.call('ZCOUNT', key, '-inf', ms(NOW)), most - n)
+    if take > 0 then
+      forget(key)
+      redis.call('ZREMRANGEBYRANK', key, 0, take - 1)
+    end
+    gone_settle(c, take)
+    n = n + take
+  end
+  return n
+end
+
 -- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
 -- entry within it (`reindex`) need no TTL call of their own.
 local function index(name, member, deadline, flag, bound)
   if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
   note_due(name, deadline)
   if name == 'done' then return index_done(member, deadline) end
+  if name == 'gone' then return index_gone(member, deadline) end
   if BULK and not flag then
     local b = bulk_of(name)
     b.add[#b.add + 1] = ms(deadline)
@@ -269,6 +359,9 @@ local function flush_indexes()
   end
   for w, adds in pairs(BULK_DONE.add) do
     for i = 1, #adds, 2000 do window_add(w, { unpack(adds, i, math.min(i + 1999, #adds)) }) end
+  end
+  for c, w in pairs(BULK_GONE) do
+    for i = 1, #w.entries, 2000 do gone_add(c, { unpack(w.entries, i, math.min(i + 1999, #w.entries)) }, w.least, w.latest) end
   end
 end
 
@@ -538,12 +631,8 @@ end
 -- event answers "gone" rather than "unknown". The session's log and run list go with its last run.
 -- At the cap the tombstones due soonest go.
 local function cap_tombstones()
-  local over = redis.call('ZCARD', idx('gone')) - P.cap_tombstones
-  if over > 0 then
-    forget(idx('gone'))
-    redis.call('ZPOPMIN', idx('gone'), over)
-    count('tombstones', 'cap', over)
-  end
+  local over = gone_count() - P.cap_tombstones
+  if over > 0 then gone_pop(over) end
 end
 
 -- Runs leave their session's run list; the session's log goes with its last run.
@@ -621,13 +710,13 @@ end
 
 -- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
 local function bulk_begin()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE = {}, {}, {}, {}, {}, { add = {}, rem = {} }
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE = {}, {}, {}, {}, {}, { add = {}, rem = {} }, {}
 end
 
 local function bulk_end()
   local logs, sessions, keys, runs = BULK_LOGS, BULK_SESSIONS, BULK_DEL, BULK_RUNS
   flush_indexes()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE = nil, nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE = nil, nil, nil, nil, nil, nil, nil
   for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
   for sid, log in pairs(logs) do push_log(sid, log.bound, log.runs, log.bodies) end
@@ -742,7 +831,7 @@ end
 
 -- Outcome for a run id that has no record: "gone" if a tombstone remembers it.
 local function missing(id)
-  if redis.call('ZSCORE', idx('gone'), id) then return 'gone' end
+  if redis.call('ZSCORE', gone_key(gone_window(id)), id) then return 'gone' end
   return 'unknown'
 end
 
@@ -808,13 +897,18 @@ local function retire(budget)
   -- lowest-ranked of their index.
   local function drop_due(name, registry)
     if budget <= 0 or not is_due(name) then return end
-    local n = math.min(redis.call('ZCOUNT', idx(name), '-inf', NOW), budget)
-    if n > 0 then
-      forget(idx(name))
-      redis.call('ZREMRANGEBYRANK', idx(name), 0, n - 1)
-      count(registry, 'ttl', n)
-      budget = budget - n
+    local n
+    if name == 'gone' then
+      n = gone_due(budget)
+    else
+      n = math.min(redis.call('ZCOUNT', idx(name), '-inf', NOW), budget)
+      if n > 0 then
+        forget(idx(name))
+        redis.call('ZREMRANGEBYRANK', idx(name), 0, n - 1)
+      end
     end
+    count(registry, 'ttl', n)
+    budget = budget - n
     settle(name)
   end
 
@@ -870,7 +964,7 @@ local function begin(keys, args)
   for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
   COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
   HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE = nil, nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE = nil, nil, nil, nil, nil, nil, nil
   RUNS = k(RUN_KEY)
 end
 

@@ -5,9 +5,12 @@ CALLS.snapshot = function()
   local values = {}
   for _, name in ipairs(INDEXES) do
     if name == 'done' then
-      -- (kept in windows: prelude.lua's idx:done)
+      -- (kept in windows: prelude.lua's idx:done and idx:gone)
       values[#values + 1] = done_count()
       values[#values + 1] = ms(select(2, done_first()) or -1)
+    elseif name == 'gone' then
+      values[#values + 1] = gone_count()
+      values[#values + 1] = redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')[2] or '-1'
     else
       values[#values + 1] = redis.call('ZCARD', idx(name))
       local first = redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')

@@ -22,7 +22,11 @@ CALLS.sweep = function()
     remove_run(id, 'cap', NOW, done_at)
     budget = budget - 1
   end
-  over_cap('gone', P.cap_tombstones, function(id) unindex('gone', id); count('tombstones', 'cap') end)
+  local over = math.min(gone_count() - P.cap_tombstones, budget)
+  if over > 0 then
+    gone_pop(over)
+    budget = budget - over
+  end
   over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
   over_cap('ses', P.cap_logs, function(sid) remove_session(sid); count('session_logs', 'cap') end)
 
@@ -31,6 +35,6 @@ CALLS.sweep = function()
   -- idle gateway's Redis is empty (DBSIZE 0). Cumulative totals live in the gateway.registry.evictions metric.
   local indexes = {}
   for i, name in ipairs(INDEXES) do indexes[i] = idx(name) end
-  if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats'), k('due')) end
+  if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats'), k('due'), k('sizes')) end
   return answer
 end
