@@ -121,22 +121,23 @@ local function bulk_of(name)
   return b
 end
 
--- The archive index (idx:done: the final runs, by archive deadline) is kept in windows of DONE_WINDOW ms of
--- deadline: idx:done:<w>, w = deadline // DONE_WINDOW, a sorted set small enough (up to 128 entries) that Redis
--- keeps it as a listpack, ~32 bytes an entry, where one sorted set of every final run cost ~130 (a skiplist node
--- and a dict entry each). A run is final from its end to its archive, most of the time it is held, so this was
--- the largest part of a run's index cost (docs/benchmarks.md, "Where the memory goes"). idx:done itself lists
--- the windows that hold entries (member and score w), so they are taken in deadline order. The number of final
--- runs is HLEN of the runs hash less the live ones: no counter to keep. A window holds the runs of one shard
--- that come due within one second: up to 128 is about 2,000 runs archived a second over 16 shards; past that a
--- window costs as the one sorted set did.
-local DONE_WINDOW = 1000
-local function window_of(deadline) return math.floor(deadline / DONE_WINDOW) end
+-- Windows: the two indexes with an entry for most runs held, the archive's and the tombstones', are kept in
+-- sorted sets of WINDOW ms each, small enough (up to 128 entries) that Redis keeps them as listpacks: ~32 bytes
+-- an entry, where one sorted set of every entry cost ~130 (a skiplist node and a dict entry each). A window holds
+-- the entries of one shard of a quarter of a second: up to 128 is about 8,000 runs a second over 16 shards; past
+-- that a window costs as the one sorted set did (docs/benchmarks.md, "Where the memory goes").
+local WINDOW = 250
+
+-- The archive index (idx:done: the final runs, by archive deadline) is kept in windows of deadline:
+-- idx:done:<w>, w = deadline // WINDOW. A run is final from its end to its archive, most of the time it is held.
+-- idx:done itself lists the windows that hold entries (member and score w), so they are taken in deadline order.
+-- The number of final runs is HLEN of the runs hash less the live ones: no counter to keep.
+local function window_of(deadline) return math.floor(deadline / WINDOW) end
 local function window_key(w) return idx('done') .. ':' .. ms(w) end
 
 -- Adds entries to window w: { deadline, id, ... } (ZADD's arguments).
 local function window_add(w, entries)
-  local key, last = window_key(w), (w + 1) * DONE_WINDOW - 1
+  local key, last = window_key(w), (w + 1) * WINDOW - 1
   redis.call('ZADD', key, unpack(entries))
   -- a new window gets its TTL (one already listed has it; one listed whose TTL may have run out, past it, too)
   if redis.call('ZADD', idx('done'), 'NX', ms(w), ms(w)) == 1 or last + P.slack <= NOW then
@@ -204,8 +205,8 @@ local function done_count(live) return math.max(redis.call('HLEN', RUNS) - (live
 
 -- Tombstones (idx:gone: a removed run's id until its deadline, so a late event answers "gone") are kept in
 -- windows too, but of the run's creation time, which its id carries, so a lookup by id (`missing`) finds its
--- window: idx:gone:<c>, c = created // 1000, a sorted set (member id, score the tombstone's deadline) of the
--- runs of one shard created in one second. idx:gone lists the windows, each scored by its earliest deadline, so
+-- window: idx:gone:<c>, c = created // WINDOW, a sorted set (member id, score the tombstone's deadline) of the
+-- runs of one shard created within WINDOW ms. idx:gone lists the windows, each scored by its earliest deadline, so
 -- the one due first is first; the field `gone` of the shard's hash `sizes` counts the tombstones.
 local B32 -- base32 digit values by character code (built on first use: a library's load has no string library)
 local function gone_key(c) return idx('gone') .. ':' .. ms(c) end
@@ -219,7 +220,7 @@ local function gone_window(id)
   end
   local t = 0
   for i = 3, 11 do t = t * 32 + (B32[string.byte(id, i)] or 0) end
-  return math.floor(t / 1000)
+  return math.floor(t / WINDOW)
 end
 
 local function gone_count() return tonumber(redis.call('HGET', k('sizes'), 'gone')) or 0 end
