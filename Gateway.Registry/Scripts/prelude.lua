@@ -229,9 +229,10 @@ local function gone_count() return tonumber(redis.call('HGET', k('sizes'), 'gone
 local function gone_add(c, entries, least, latest)
   local key = gone_key(c)
   local added = redis.call('ZADD', key, unpack(entries))
-  redis.call('ZADD', idx('gone'), 'LT', ms(least), ms(c))
+  -- a window new to idx:gone is most likely a new key (`expire`'s fresh: one call for its TTL, not three)
+  local fresh = redis.call('ZADD', idx('gone'), 'LT', ms(least), ms(c)) == 1
   if added > 0 then redis.call('HINCRBY', k('sizes'), 'gone', added) end
-  expire(key, latest)
+  expire(key, latest, fresh)
   expire(idx('gone'), latest)
   expire(k('sizes'), latest)
 end
