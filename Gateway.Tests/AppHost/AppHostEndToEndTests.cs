@@ -73,7 +73,7 @@ public sealed class AppHostEndToEndTests
             if (topology == "cluster") await AssertShardsSpreadOverTheMastersAsync(app);
 
             // Once the archive (2 s) has passed, a sweep removes the runs, with their session logs (cascade), and
-            // leaves tombstones; once their retention (2 s) has passed too, nothing is left but the sweeper's leases.
+            // leaves tombstones; once their retention (5 s) has passed too, nothing is left but the sweeper's leases.
             var swept = new Dictionary<(string Registry, string Reason), long>();
             await app.SweepNowUntilAsync(swept, ("runs", "ttl"), Runs);
             Assert.Equal(Runs, swept[("session_logs", "cascade")]);
