@@ -9,11 +9,7 @@ OPS.abort = function(A)
     -- a run already past its deadline ended then, not now
     if finalize_if_due(run, NOW) then return false end
     if finalize(run, 'aborted', 'aborted', NOW) then
-      while redis.call('ZCARD', idx('abrt')) >= P.cap_aborted do
-        forget(idx('abrt'))
-        redis.call('ZPOPMIN', idx('abrt'))
-        count('aborted_runs', 'cap')
-      end
+      count('aborted_runs', 'cap', pop('abrt', size('abrt') - P.cap_aborted + 1))
       index('abrt', run, NOW + P.aborted)
       return true
     end

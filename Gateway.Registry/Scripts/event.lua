@@ -23,9 +23,9 @@ OPS.event = function(A)
     unindex('perr', id)
     changes[R.perr_at], changes[R.perr_first], changes[R.error] = false, false, false
   elseif kind == 'error' then
-    local first = f[R.perr_first] or NOW
-    changes[R.perr_first], changes[R.perr_at], changes[R.error] = first, NOW, data
-    index('perr', id, math.min(NOW + P.grace, first + P.error_max))
+    local since = f[R.perr_first] or NOW
+    changes[R.perr_first], changes[R.perr_at], changes[R.error] = since, NOW, data
+    index('perr', id, math.min(NOW + P.grace, since + P.error_max))
   end
   run_change(id, changes)
   reindex('live', id, lease_of(timeout_at, NOW))

@@ -6,7 +6,7 @@
 --
 -- Deadlines are absolute times in ms on the caller's clock (TimeProvider), never Redis's: args[1] is "now".
 -- Rule: nothing is written without a deadline. `index` puts an entry in its registry's deadline index
--- (a sorted set scored by deadline); `expire` gives a key a Redis TTL past that deadline, so memory is
+-- (Deadline indexes, below); `expire` gives a key a Redis TTL past that deadline, so memory is
 -- bounded even if no sweeper ever runs.
 local PREFIX
 -- args[1], the caller's time (a batch sets it to each operation's own time before applying it: batch.lua)
@@ -108,111 +108,27 @@ end
 
 -- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
 -- are collected and applied after the batch with one variadic call each, instead of a call per entry: index
--- changes (one ZREM and one ZADD per index), the removed runs' records (one HDEL) and the keys they leave (one
--- DEL), the completions appended to each session's log (one RPUSHX per session) and the runs leaving each
+-- changes (one ZREM and one ZADD per index window), the removed runs' records (one HDEL) and the keys they leave
+-- (one DEL), the completions appended to each session's log (one RPUSH per session) and the runs leaving each
 -- session. Outside a sweep BULK is nil and changes apply at once.
-local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE
-local function bulk_of(name)
-  local b = BULK[name]
-  if not b then
-    b = { rem = {}, add = {}, latest = -1 }
-    BULK[name] = b
-  end
-  return b
-end
+local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS
 
--- Windows: the two indexes with an entry for most runs held, the archive's and the tombstones', are kept in
--- sorted sets of WINDOW ms each, small enough (up to 128 entries) that Redis keeps them as listpacks: ~32 bytes
--- an entry, where one sorted set of every entry cost ~130 (a skiplist node and a dict entry each). A window holds
--- the entries of one shard of a quarter of a second: up to 128 is about 8,000 runs a second over 16 shards; past
--- that a window costs as the one sorted set did (docs/benchmarks.md, "Where the memory goes").
+-- Deadline indexes: each registry's entries (member, deadline), so that what is due is found first and the cost
+-- of expiry follows what expires, never what lives. An index is of one of two kinds:
+-- - plain: one sorted set, idx:<name>, scored by deadline;
+-- - windowed (KINDS): the indexes with an entry for most runs held are kept in sorted sets of one window each,
+--   idx:<name>:<w>, small enough (up to 128 entries) that Redis keeps them as listpacks: ~32 bytes an entry,
+--   where one sorted set of them all cost ~130 (a skiplist node and a dict entry each). idx:<name> lists the
+--   windows, each scored by its earliest deadline, so the window due first is first; the field <name> of the
+--   shard's hash `sizes` counts the entries.
+-- A window is WINDOW ms of one shard: 128 entries is about 8,000 runs a second over 16 shards; past that a window
+-- costs as the one sorted set did (docs/benchmarks.md, "Where the memory goes").
 local WINDOW = 250
 
--- The archive index (idx:done: the final runs, by archive deadline) is kept in windows of deadline:
--- idx:done:<w>, w = deadline // WINDOW. A run is final from its end to its archive, most of the time it is held.
--- idx:done itself lists the windows that hold entries (member and score w), so they are taken in deadline order.
--- The number of final runs is HLEN of the runs hash less the live ones: no counter to keep.
-local function window_of(deadline) return math.floor(deadline / WINDOW) end
-local function window_key(w) return idx('done') .. ':' .. ms(w) end
-
--- Adds entries to window w: { deadline, id, ... } (ZADD's arguments).
-local function window_add(w, entries)
-  local key, last = window_key(w), (w + 1) * WINDOW - 1
-  redis.call('ZADD', key, unpack(entries))
-  -- a new window gets its TTL (one already listed has it; one listed whose TTL may have run out, past it, too)
-  if redis.call('ZADD', idx('done'), 'NX', ms(w), ms(w)) == 1 or last + P.slack <= NOW then
-    expire(key, last, true)
-    expire(idx('done'), last)
-  end
-end
-
--- Removes ids from window w; a window left empty (Redis deletes the key) leaves idx:done.
-local function window_remove(w, ids)
-  local key = window_key(w)
-  forget(key)
-  redis.call('ZREM', key, unpack(ids))
-  if redis.call('EXISTS', key) == 0 then
-    forget(idx('done'))
-    redis.call('ZREM', idx('done'), ms(w))
-  end
-end
-
--- The final run due first and its archive deadline, or nil. (A window listed but gone, which only its TTL does,
--- is passed over.)
-local function done_first()
-  for _, w in ipairs(redis.call('ZRANGE', idx('done'), 0, 9)) do
-    local first = redis.call('ZRANGE', window_key(tonumber(w)), 0, 0, 'WITHSCORES')
-    if first[1] then return first[1], tonumber(first[2]) end
-  end
-end
-
--- The final runs due by now, at most `most`, in deadline order: { id, deadline, ... } (as ZRANGEBYSCORE answers).
-local function done_due(most)
-  local items = {}
-  for _, w in ipairs(redis.call('ZRANGEBYSCORE', idx('done'), '-inf', ms(window_of(NOW)), 'LIMIT', 0, most)) do
-    local got = redis.call('ZRANGEBYSCORE', window_key(tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', 0, most - #items / 2)
-    for i = 1, #got do items[#items + 1] = got[i] end
-    if #items / 2 >= most then break end
-  end
-  return items
-end
-
--- Indexes a final run by its archive deadline, or (drop_done) removes it. A sweep batch collects them by window
--- (BULK_DONE) and applies them when it ends (flush_indexes).
-local function index_done(id, deadline)
-  local w = window_of(deadline)
-  if BULK then
-    local adds = BULK_DONE.add[w] or {}
-    BULK_DONE.add[w] = adds
-    adds[#adds + 1], adds[#adds + 2] = ms(deadline), id
-  else
-    window_add(w, { ms(deadline), id })
-  end
-end
-
-local function drop_done(id, deadline)
-  local w = window_of(deadline)
-  if BULK then
-    local ids = BULK_DONE.rem[w] or {}
-    BULK_DONE.rem[w] = ids
-    ids[#ids + 1] = id
-  else
-    window_remove(w, { id })
-  end
-end
-
-local function done_count(live) return math.max(redis.call('HLEN', RUNS) - (live or redis.call('ZCARD', idx('live'))), 0) end
-
--- Tombstones (idx:gone: a removed run's id until its deadline, so a late event answers "gone") are kept in
--- windows too, but of the run's creation time, which its id carries, so a lookup by id (`missing`) finds its
--- window: idx:gone:<c>, c = created // WINDOW, a sorted set (member id, score the tombstone's deadline) of the
--- runs of one shard created within WINDOW ms. idx:gone lists the windows, each scored by its earliest deadline, so
--- the one due first is first; the field `gone` of the shard's hash `sizes` counts the tombstones.
 local B32 -- base32 digit values by character code (built on first use: a library's load has no string library)
-local function gone_key(c) return idx('gone') .. ':' .. ms(c) end
-local function gone_window(id)
-  -- the id's 45-bit creation time, its 9 base32 characters after the shard (Shard.NewRunId); ids of the earlier
-  -- layout, which carry none, share window 0
+-- The run's creation time (ms), its id's 9 base32 characters after the shard (Shard.NewRunId); 0 for an id of the
+-- earlier layout, which carries none.
+local function created_of(id)
   if #id ~= 20 then return 0 end
   if not B32 then
     B32 = {}
@@ -220,111 +136,200 @@ local function gone_window(id)
   end
   local t = 0
   for i = 3, 11 do t = t * 32 + (B32[string.byte(id, i)] or 0) end
-  return math.floor(t / WINDOW)
+  return t
 end
 
-local function gone_count() return tonumber(redis.call('HGET', k('sizes'), 'gone')) or 0 end
+-- The windowed indexes. window(member, deadline): an entry's window. span: a window holds the deadlines of its
+-- WINDOW ms only, so it is TTL'd to its end once, when it is listed.
+local KINDS = {
+  -- the final runs by archive deadline: a run is final from its end to its archive, most of the time it is held
+  done = { window = function(_, deadline) return math.floor(deadline / WINDOW) end, span = true },
+  -- the tombstones by the run's creation time, which its id carries, so a lookup by id (`missing`) finds it
+  gone = { window = function(id) return math.floor(created_of(id) / WINDOW) end },
+}
 
--- Adds tombstones to window c: { deadline, id, ... }; least and latest, their earliest and latest deadlines.
-local function gone_add(c, entries, least, latest)
-  local key = gone_key(c)
+local function window_of(name, member, deadline)
+  local kind = KINDS[name]
+  return kind and kind.window(member, deadline) or 0
+end
+
+-- The sorted set of window w (a plain index has one, w = 0).
+local function set_of(name, w)
+  if KINDS[name] then return idx(name) .. ':' .. ms(w) end
+  return idx(name)
+end
+
+-- After removals from window w: the list scores it by its earliest deadline again, or it leaves the list (Redis
+-- deleted the window with its last entry); removed: how many entries went.
+local function settle_window(name, w, removed)
+  local earliest = redis.call('ZRANGE', set_of(name, w), 0, 0, 'WITHSCORES')[2]
+  if earliest then
+    redis.call('ZADD', idx(name), 'XX', earliest, ms(w))
+  else
+    forget(idx(name))
+    redis.call('ZREM', idx(name), ms(w))
+  end
+  if removed > 0 then redis.call('HINCRBY', k('sizes'), name, -removed) end
+end
+
+-- Adds entries { deadline, member, ... } (ZADD's arguments) to window w. least, latest: the earliest of their
+-- deadlines and the latest any of them can get. flag: ZADD's (plain indexes only).
+local function add_to(name, w, entries, least, latest, flag)
+  local key, kind = set_of(name, w), KINDS[name]
+  if flag then
+    redis.call('ZADD', key, flag, unpack(entries))
+    return expire(key, latest)
+  end
   local added = redis.call('ZADD', key, unpack(entries))
-  -- a window new to idx:gone is most likely a new key (`expire`'s fresh: one call for its TTL, not three)
-  local fresh = redis.call('ZADD', idx('gone'), 'LT', ms(least), ms(c)) == 1
-  if added > 0 then redis.call('HINCRBY', k('sizes'), 'gone', added) end
+  if not kind then return expire(key, latest) end
+  -- a window new to the list is most likely a new key (`expire`'s fresh: one call for its TTL, not three)
+  local fresh = redis.call('ZADD', idx(name), 'LT', ms(least), ms(w)) == 1
+  if added > 0 then redis.call('HINCRBY', k('sizes'), name, added) end
+  if kind.span then
+    latest = (w + 1) * WINDOW - 1
+    -- listed, it has its TTL to its end already (unless its end has passed, when that TTL may have run out)
+    if not fresh and latest + P.slack > NOW then return end
+  end
   expire(key, latest, fresh)
-  expire(idx('gone'), latest)
+  expire(idx(name), latest)
   expire(k('sizes'), latest)
 end
 
--- After removals from window c: its score is its earliest deadline again, or it leaves idx:gone.
-local function gone_settle(c, removed)
-  local first = redis.call('ZRANGE', gone_key(c), 0, 0, 'WITHSCORES')[2]
-  forget(idx('gone'))
-  if first then redis.call('ZADD', idx('gone'), 'XX', first, ms(c)) else redis.call('ZREM', idx('gone'), ms(c)) end
-  if removed > 0 then redis.call('HINCRBY', k('sizes'), 'gone', -removed) end
+-- Removes members from window w; returns how many were there.
+local function remove_from(name, w, members)
+  local key = set_of(name, w)
+  forget(key)
+  local removed = redis.call('ZREM', key, unpack(members))
+  if KINDS[name] then settle_window(name, w, removed) end
+  return removed
 end
 
-local function index_gone(id, deadline)
-  local c = gone_window(id)
-  if BULK then
-    local w = BULK_GONE[c] or { entries = {}, least = deadline, latest = deadline }
-    BULK_GONE[c] = w
-    w.entries[#w.entries + 1], w.entries[#w.entries + 2] = ms(deadline), id
-    w.least, w.latest = math.min(w.least, deadline), math.max(w.latest, deadline)
+-- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
+-- entry within it (`reindex`) need no TTL call of their own. A sweep batch collects additions by window (BULK).
+local function index(name, member, deadline, flag, bound)
+  if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
+  note_due(name, deadline)
+  local w = window_of(name, member, deadline)
+  bound = bound or deadline
+  if BULK and not flag then
+    local b = BULK[name] or { rem = {}, add = {} }
+    BULK[name] = b
+    local a = b.add[w] or { entries = {}, least = deadline, latest = bound }
+    b.add[w] = a
+    a.entries[#a.entries + 1], a.entries[#a.entries + 2] = ms(deadline), member
+    a.least, a.latest = math.min(a.least, deadline), math.max(a.latest, bound)
+    return
+  end
+  add_to(name, w, { ms(deadline), member }, deadline, bound, flag)
+end
+
+-- Moves an existing entry of a plain index to a deadline within the bound it was indexed with: the index key's
+-- TTL already covers it. LT: only to an earlier deadline.
+local function reindex(name, member, deadline, lt)
+  note_due(name, deadline)
+  if lt then
+    redis.call('ZADD', idx(name), 'XX', 'LT', ms(deadline), member)
   else
-    gone_add(c, { ms(deadline), id }, deadline, deadline)
+    redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
   end
 end
 
--- Removes the n tombstones due soonest (their cap): from the first window, those due no later than the next
--- window's first, and so on.
-local function gone_pop(n)
-  while n > 0 do
-    local windows = redis.call('ZRANGE', idx('gone'), 0, 1, 'WITHSCORES')
-    if not windows[1] then return end
-    local c, key = tonumber(windows[1]), gone_key(tonumber(windows[1]))
-    local take = math.min(redis.call('ZCOUNT', key, '-inf', windows[4] or '+inf'), n)
-    if take > 0 then
-      forget(key)
-      redis.call('ZPOPMIN', key, take)
-    end
-    gone_settle(c, take)
-    count('tombstones', 'cap', take)
-    n = n - math.max(take, 1)
+-- Removes an entry (deadline: its deadline, which a window of deadlines needs to find it); returns 1 if it was there.
+local function unindex(name, member, deadline)
+  return remove_from(name, window_of(name, member, deadline), { member })
+end
+
+-- As unindex, for a caller that does not need to know whether the entry was there (deferred in a batch).
+local function drop(name, member, deadline)
+  local w = window_of(name, member, deadline)
+  if not BULK then return remove_from(name, w, { member }) end
+  local b = BULK[name] or { rem = {}, add = {} }
+  BULK[name] = b
+  local ids = b.rem[w] or {}
+  b.rem[w] = ids
+  ids[#ids + 1] = member
+end
+
+-- An entry's deadline, or nil (of an index whose windows come from the member).
+local function deadline_in(name, member)
+  return tonumber(redis.call('ZSCORE', set_of(name, window_of(name, member)), member))
+end
+
+-- How many entries the index holds.
+local function size(name)
+  if KINDS[name] then return math.max(tonumber(redis.call('HGET', k('sizes'), name)) or 0, 0) end
+  return redis.call('ZCARD', idx(name))
+end
+
+-- The entry due first and its deadline, or nil. (A window listed but gone, which only its TTL does, is passed over.)
+local function first(name)
+  local windows = KINDS[name] and redis.call('ZRANGE', idx(name), 0, 9) or { 0 }
+  for _, w in ipairs(windows) do
+    local got = redis.call('ZRANGE', set_of(name, tonumber(w)), 0, 0, 'WITHSCORES')
+    if got[1] then return got[1], tonumber(got[2]) end
   end
 end
 
--- Removes the tombstones due by now, at most `most`; returns how many.
-local function gone_due(most)
+-- The windows that hold entries due by now, at most `most` of them, the one due first first.
+local function due_windows(name, most)
+  if not KINDS[name] then return { 0 } end
+  return redis.call('ZRANGEBYSCORE', idx(name), '-inf', ms(NOW), 'LIMIT', 0, most)
+end
+
+-- The entries due by now, at most `most`, window by window: { member, deadline, ... } (as ZRANGEBYSCORE answers).
+-- (In deadline order where windows do not overlap: a plain index, or one whose windows are of deadlines.)
+local function due(name, most)
+  local items = {}
+  for _, w in ipairs(due_windows(name, most)) do
+    local got = redis.call('ZRANGEBYSCORE', set_of(name, tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', 0, most - #items / 2)
+    if #items == 0 then items = got else for i = 1, #got do items[#items + 1] = got[i] end end
+    if #items / 2 >= most then break end
+  end
+  return items
+end
+
+-- Removes the entries due by now, at most `most`, for callers that need nothing of them (their lowest ranks);
+-- returns how many.
+local function remove_due(name, most)
   local n = 0
-  for _, c in ipairs(redis.call('ZRANGEBYSCORE', idx('gone'), '-inf', ms(NOW), 'LIMIT', 0, most)) do
+  for _, w in ipairs(due_windows(name, most)) do
     if n >= most then break end
-    c = tonumber(c)
-    local key = gone_key(c)
+    w = tonumber(w)
+    local key = set_of(name, w)
     local take = math.min(redis.call('ZCOUNT', key, '-inf', ms(NOW)), most - n)
     if take > 0 then
       forget(key)
       redis.call('ZREMRANGEBYRANK', key, 0, take - 1)
     end
-    gone_settle(c, take)
+    if KINDS[name] then settle_window(name, w, take) end
     n = n + take
   end
   return n
 end
 
--- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
--- entry within it (`reindex`) need no TTL call of their own.
-local function index(name, member, deadline, flag, bound)
-  if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
-  note_due(name, deadline)
-  if name == 'done' then return index_done(member, deadline) end
-  if name == 'gone' then return index_gone(member, deadline) end
-  if BULK and not flag then
-    local b = bulk_of(name)
-    b.add[#b.add + 1] = ms(deadline)
-    b.add[#b.add + 1] = member
-    b.latest = math.max(b.latest, bound or deadline)
-    return
+-- Removes the n entries due soonest (a cap); returns how many went. Of a windowed index: from the first window,
+-- those due no later than the next window's first, and so on (each settle puts the windows back in order).
+local function pop(name, n)
+  if n <= 0 then return 0 end
+  if not KINDS[name] then
+    forget(idx(name))
+    return #redis.call('ZPOPMIN', idx(name), n) / 2
   end
-  if flag then
-    redis.call('ZADD', idx(name), flag, ms(deadline), member)
-  else
-    redis.call('ZADD', idx(name), ms(deadline), member)
+  local popped = 0
+  while popped < n do
+    local windows = redis.call('ZRANGE', idx(name), 0, 1, 'WITHSCORES')
+    if not windows[1] then break end
+    local w = tonumber(windows[1])
+    local key = set_of(name, w)
+    local take = math.min(redis.call('ZCOUNT', key, '-inf', windows[4] or '+inf'), n - popped)
+    if take > 0 then
+      forget(key)
+      redis.call('ZPOPMIN', key, take)
+    end
+    settle_window(name, w, take)
+    popped = popped + take
   end
-  expire(idx(name), bound or deadline)
-end
-
--- Moves an existing entry to a deadline within the bound it was indexed with: the index key's TTL already
--- covers it.
-local function reindex(name, member, deadline)
-  note_due(name, deadline)
-  redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
-end
-
-local function unindex(name, member)
-  forget(idx(name))
-  return redis.call('ZREM', idx(name), member)
+  return popped
 end
 
 -- DEL of a key nothing later in the script reads (deferred in a batch)
@@ -333,37 +338,18 @@ local function del(key)
   if BULK then BULK_DEL[#BULK_DEL + 1] = key else redis.call('DEL', key) end
 end
 
--- As unindex, for a caller that does not need to know whether the entry was there (deferred in a batch).
-local function drop(name, member)
-  if BULK then
-    local b = bulk_of(name)
-    b.rem[#b.rem + 1] = member
-  else
-    forget(idx(name))
-    redis.call('ZREM', idx(name), member)
-  end
-end
-
--- Applies a batch's collected index changes: removals first, then additions, 1,000 members per call.
+-- Applies a batch's collected index changes, window by window: removals first, then additions, 1,000 entries a
+-- call.
 local function flush_indexes()
   for name, b in pairs(BULK) do
-    if #b.rem > 0 then forget(idx(name)) end
-    for i = 1, #b.rem, 1000 do
-      redis.call('ZREM', idx(name), unpack(b.rem, i, math.min(i + 999, #b.rem)))
+    for w, members in pairs(b.rem) do
+      for i = 1, #members, 1000 do remove_from(name, w, { unpack(members, i, math.min(i + 999, #members)) }) end
     end
-    for i = 1, #b.add, 2000 do
-      redis.call('ZADD', idx(name), unpack(b.add, i, math.min(i + 1999, #b.add)))
+    for w, a in pairs(b.add) do
+      for i = 1, #a.entries, 2000 do
+        add_to(name, w, { unpack(a.entries, i, math.min(i + 1999, #a.entries)) }, a.least, a.latest)
+      end
     end
-    if #b.add > 0 then expire(idx(name), b.latest) end
-  end
-  for w, ids in pairs(BULK_DONE.rem) do
-    for i = 1, #ids, 1000 do window_remove(w, { unpack(ids, i, math.min(i + 999, #ids)) }) end
-  end
-  for w, adds in pairs(BULK_DONE.add) do
-    for i = 1, #adds, 2000 do window_add(w, { unpack(adds, i, math.min(i + 1999, #adds)) }) end
-  end
-  for c, w in pairs(BULK_GONE) do
-    for i = 1, #w.entries, 2000 do gone_add(c, { unpack(w.entries, i, math.min(i + 1999, #w.entries)) }, w.least, w.latest) end
   end
 end
 
@@ -498,12 +484,12 @@ local remove_session
 -- Registers the session (idx:ses) with a deadline no earlier than bound, and keeps its keys' TTLs past it.
 -- h: its log's header. Returns the session's deadline.
 local function touch_session(sid, bound, h)
-  local d = tonumber(redis.call('ZSCORE', idx('ses'), sid))
+  local d = deadline_in('ses', sid)
   -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
   if d and d >= bound and d + P.slack > NOW then return d end
   if not d then
-    while redis.call('ZCARD', idx('ses')) >= P.cap_logs do
-      remove_session(redis.call('ZRANGE', idx('ses'), 0, 0)[1])
+    while size('ses') >= P.cap_logs do
+      remove_session(first('ses'))
       count('session_logs', 'cap')
     end
   end
@@ -560,8 +546,8 @@ local function push_log(sid, bound, runs, bodies)
   local over = n - P.log_len
   if over > 0 then
     -- the oldest entries go; the header moves up to stay element 0, and the new first entry names its run
-    local first = redis.call('LINDEX', key, over + 1)
-    if is_implicit(first) then redis.call('LSET', key, over + 1, run_before(key, over + 1) .. first) end
+    local head = redis.call('LINDEX', key, over + 1)
+    if is_implicit(head) then redis.call('LSET', key, over + 1, run_before(key, over + 1) .. head) end
     h.trimmed, h.tail, n = h.trimmed + over, tail, n - over
     redis.call('LSET', key, over, header_of(h))
     redis.call('LTRIM', key, over, -1)
@@ -633,8 +619,7 @@ end
 -- event answers "gone" rather than "unknown". The session's log and run list go with its last run.
 -- At the cap the tombstones due soonest go.
 local function cap_tombstones()
-  local over = gone_count() - P.cap_tombstones
-  if over > 0 then gone_pop(over) end
+  count('tombstones', 'cap', pop('gone', size('gone') - P.cap_tombstones))
 end
 
 -- Runs leave their session's run list; the session's log goes with its last run.
@@ -676,7 +661,7 @@ local function remove_run(id, reason, at, done_at)
     drop('live', id)
     drop('perr', id)
   end
-  drop_done(id, done_at)
+  drop('done', id, done_at)
   count('runs', reason)
   if (not f[R.status] or f[R.rcp]) and unindex('rcp', id) == 1 then
     del(k('rcp:' .. id))
@@ -712,13 +697,13 @@ end
 
 -- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
 local function bulk_begin()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE = {}, {}, {}, {}, {}, { add = {}, rem = {} }, {}
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = {}, {}, {}, {}, {}
 end
 
 local function bulk_end()
   local logs, sessions, keys, runs = BULK_LOGS, BULK_SESSIONS, BULK_DEL, BULK_RUNS
   flush_indexes()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE = nil, nil, nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
   for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
   for sid, log in pairs(logs) do push_log(sid, log.bound, log.runs, log.bodies) end
@@ -760,10 +745,7 @@ local function finalize(id, status, reason, at, err, f)
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
   index('done', id, archive_at)
   -- tool-event recipients, if any, are kept only a short while once the run is final
-  if f[R.rcp] then
-    note_due('rcp', at + P.rcp_final)
-    redis.call('ZADD', idx('rcp'), 'XX', 'LT', ms(at + P.rcp_final), id)
-  end
+  if f[R.rcp] then reindex('rcp', id, at + P.rcp_final, 'LT') end
   append(f[R.tenant] .. '/' .. f[R.session], run_bound(timeout_at), id, f[R.seq], 'completion',
     status .. ' ' .. reason .. ' ' .. (err or ''))
   ENDED[#ENDED + 1] = id
@@ -776,8 +758,8 @@ end
 local function finalize_if_due(id, now, lease)
   local f = run_of(id)
   if not f or not is_live(f[R.status]) then return false end
-  lease = lease or tonumber(redis.call('ZSCORE', idx('live'), id))
-  local perr = f[R.perr_at] and tonumber(redis.call('ZSCORE', idx('perr'), id))
+  lease = lease or deadline_in('live', id)
+  local perr = f[R.perr_at] and deadline_in('perr', id)
   if perr and perr <= now and (not lease or perr <= lease) then
     if not finalize(id, 'error', 'error', perr, nil, f) then return false end
     count('pending_errors', 'finalized')
@@ -795,14 +777,14 @@ end
 -- Caps: at the cap the entries due soonest (the oldest finished) go first. Admission control refuses a spawn
 -- only when live runs alone fill the registry; a live run already past its deadline is not counted as live.
 local function make_room_for_run()
-  local live = redis.call('ZCARD', idx('live'))
+  local live = size('live')
   if live >= P.cap_runs then
-    local overdue = redis.call('ZRANGEBYSCORE', idx('live'), '-inf', NOW, 'LIMIT', 0, 1)[1]
+    local overdue = due('live', 1)[1]
     if not overdue or not finalize_if_due(overdue, NOW) then return false end
     live = live - 1
   end
-  while live + done_count(live) >= P.cap_runs do
-    local id, done_at = done_first()
+  while live + size('done') >= P.cap_runs do
+    local id, done_at = first('done')
     if not id then break end
     remove_run(id, 'cap', NOW, done_at)
   end
@@ -833,7 +815,7 @@ end
 
 -- Outcome for a run id that has no record: "gone" if a tombstone remembers it.
 local function missing(id)
-  if redis.call('ZSCORE', gone_key(gone_window(id)), id) then return 'gone' end
+  if deadline_in('gone', id) then return 'gone' end
   return 'unknown'
 end
 
@@ -873,19 +855,11 @@ local function retire(budget)
   -- Each phase is one batch (BULK): the changes it defers are applied together when it ends. When it left
   -- budget over, it took everything due, so its index's first deadline is the hint.
   local function settle(name)
-    if budget <= 0 then return end
-    local first
-    if name == 'done' then
-      first = select(2, done_first())
-    else
-      first = tonumber(redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')[2])
-    end
-    set_hint(name, first or NONE)
+    if budget > 0 then set_hint(name, select(2, first(name)) or NONE) end
   end
   local function each_due(name, fn)
     if budget <= 0 or not is_due(name) then return false end
-    local items = name == 'done' and done_due(budget)
-      or redis.call('ZRANGEBYSCORE', idx(name), '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, budget)
+    local items = due(name, budget)
     bulk_begin()
     for i = 1, #items, 2 do
       fn(items[i], tonumber(items[i + 1]))
@@ -895,20 +869,10 @@ local function retire(budget)
     settle(name)
     return #items > 0
   end
-  -- Entries that own nothing else (tombstones, aborted-run marks) leave in one call: the due ones are the
-  -- lowest-ranked of their index.
+  -- Entries that own nothing else (tombstones, aborted-run marks) leave in one call per window.
   local function drop_due(name, registry)
     if budget <= 0 or not is_due(name) then return end
-    local n
-    if name == 'gone' then
-      n = gone_due(budget)
-    else
-      n = math.min(redis.call('ZCOUNT', idx(name), '-inf', NOW), budget)
-      if n > 0 then
-        forget(idx(name))
-        redis.call('ZREMRANGEBYRANK', idx(name), 0, n - 1)
-      end
-    end
+    local n = remove_due(name, budget)
     count(registry, 'ttl', n)
     budget = budget - n
     settle(name)
@@ -966,7 +930,7 @@ local function begin(keys, args)
   for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
   COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
   HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS, BULK_DONE, BULK_GONE = nil, nil, nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
   RUNS = k(RUN_KEY)
 end
 

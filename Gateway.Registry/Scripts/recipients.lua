@@ -11,8 +11,8 @@ OPS.recipients = function(A)
 
   local sk = k('rcp:' .. id)
   -- recipients past their deadline are gone, swept or not (lazy expiry): a read sees none, an update starts afresh
-  local due = tonumber(redis.call('ZSCORE', idx('rcp'), id))
-  local expired = due and due <= NOW
+  local expires = deadline_in('rcp', id)
+  local expired = expires and expires <= NOW
   if #A == 3 then
     if expired then return 'ok' end
     return 'ok', redis.call('SMEMBERS', sk)
@@ -24,19 +24,19 @@ OPS.recipients = function(A)
     count('tool_recipients', 'ttl')
   end
   -- Check the resulting size first: a refused update must change nothing (removes apply before adds).
-  local size, removed, added = redis.call('SCARD', sk), {}, {}
+  local members, removed, added = redis.call('SCARD', sk), {}, {}
   for i = 4 + n_add, #A do
     if not removed[A[i]] and redis.call('SISMEMBER', sk, A[i]) == 1 then
       removed[A[i]] = true
-      size = size - 1
+      members = members - 1
     end
   end
   for i = 4, 3 + n_add do
     local a = A[i]
-    if not added[a] and (removed[a] or redis.call('SISMEMBER', sk, a) == 0) then size = size + 1 end
+    if not added[a] and (removed[a] or redis.call('SISMEMBER', sk, a) == 0) then members = members + 1 end
     added[a] = true
   end
-  if size > P.cap_recipients then return 'full', { P.cap_recipients } end
+  if members > P.cap_recipients then return 'full', { P.cap_recipients } end
   for i = 4 + n_add, #A do redis.call('SREM', sk, A[i]) end
   for i = 4, 3 + n_add do redis.call('SADD', sk, A[i]) end
 

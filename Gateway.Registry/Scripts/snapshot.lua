@@ -4,18 +4,8 @@
 CALLS.snapshot = function()
   local values = {}
   for _, name in ipairs(INDEXES) do
-    if name == 'done' then
-      -- (kept in windows: prelude.lua's idx:done and idx:gone)
-      values[#values + 1] = done_count()
-      values[#values + 1] = ms(select(2, done_first()) or -1)
-    elseif name == 'gone' then
-      values[#values + 1] = gone_count()
-      values[#values + 1] = redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')[2] or '-1'
-    else
-      values[#values + 1] = redis.call('ZCARD', idx(name))
-      local first = redis.call('ZRANGE', idx(name), 0, 0, 'WITHSCORES')
-      values[#values + 1] = first[2] or '-1'
-    end
+    values[#values + 1] = size(name)
+    values[#values + 1] = ms(select(2, first(name)) or -1)
   end
   local stats = redis.call('HGETALL', k('stats'))
   for i = 1, #stats do values[#values + 1] = stats[i] end

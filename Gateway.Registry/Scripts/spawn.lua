@@ -8,8 +8,8 @@ OPS.spawn = function(A)
   retire_on_write()
 
   if dedupe ~= '' then
-    local due = tonumber(redis.call('ZSCORE', idx('ddp'), dedupe))
-    if due and due <= NOW then
+    local expires = deadline_in('ddp', dedupe)
+    if expires and expires <= NOW then
       -- past its deadline but not yet swept: expire it now rather than answer from a stale entry
       remove_dedupe(dedupe, 'ttl')
     else
@@ -29,8 +29,8 @@ OPS.spawn = function(A)
   if A[6] ~= '' then run[R.label] = A[6] end
 
   if dedupe ~= '' then
-    while redis.call('ZCARD', idx('ddp')) >= P.cap_dedupe do
-      remove_dedupe(redis.call('ZRANGE', idx('ddp'), 0, 0)[1], 'cap')
+    while size('ddp') >= P.cap_dedupe do
+      remove_dedupe(first('ddp'), 'cap')
     end
     redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
     index('ddp', dedupe, NOW + P.dedupe)

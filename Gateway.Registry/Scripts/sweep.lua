@@ -8,27 +8,26 @@
 CALLS.sweep = function()
   local budget = retire(P.batch)
 
-  -- Caps lowered by configuration since entries were written: bring each registry back under its cap.
-  local function over_cap(name, cap, evict)
-    while budget > 0 and redis.call('ZCARD', idx(name)) > cap do
-      evict(redis.call('ZRANGE', idx(name), 0, 0)[1])
-      budget = budget - 1
-    end
-  end
-  -- (final runs: as many as the cap leaves beside the live ones; done_first, as idx:done is kept in windows)
-  while budget > 0 and done_count() > math.max(P.cap_runs - redis.call('ZCARD', idx('live')), 0) do
-    local id, done_at = done_first()
+  -- Caps lowered by configuration since entries were written: bring each registry back under its cap, the
+  -- entries due soonest first. (Final runs: as many as the cap leaves beside the live ones.)
+  while budget > 0 and size('done') > math.max(P.cap_runs - size('live'), 0) do
+    local id, done_at = first('done')
     if not id then break end
     remove_run(id, 'cap', NOW, done_at)
     budget = budget - 1
   end
-  local over = math.min(gone_count() - P.cap_tombstones, budget)
-  if over > 0 then
-    gone_pop(over)
-    budget = budget - over
+  local function cap(name, registry, most)
+    local n = pop(name, math.min(size(name) - most, budget))
+    count(registry, 'cap', n)
+    budget = budget - n
   end
-  over_cap('abrt', P.cap_aborted, function(id) unindex('abrt', id); count('aborted_runs', 'cap') end)
-  over_cap('ses', P.cap_logs, function(sid) remove_session(sid); count('session_logs', 'cap') end)
+  cap('gone', 'tombstones', P.cap_tombstones)
+  cap('abrt', 'aborted_runs', P.cap_aborted)
+  while budget > 0 and size('ses') > P.cap_logs do
+    remove_session(first('ses'))
+    count('session_logs', 'cap')
+    budget = budget - 1
+  end
 
   local answer = reply(budget <= 0 and 'more' or 'done')
   -- The counters hold no registry data; a shard left empty keeps nothing at all, counters included, so an
