@@ -154,25 +154,7 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
         var reply = await RunAsync(RegistryScripts.Events, shard, $"{tenant}/{sessionKey}", afterBase, afterNumber, count);
         if (reply.Outcome != "ok") return [];
         var (logBase, first) = (reply.Text(0), reply.Number(1));
-        return reply.Values.Skip(2).Select((entry, i) => ToSessionEvent($"{logBase}-{first + i}", (string)entry!)).ToList();
-    }
-
-    /// <summary>A log entry ("run seq kind data": prelude.lua's <c>append</c>) as the event or completion it records.</summary>
-    private static SessionEvent ToSessionEvent(string id, string entry)
-    {
-        var parts = entry.Split(' ', 4);
-        var (run, seq, kind, data) = (parts[0], parts[1], parts[2], parts.Length > 3 ? parts[3] : "");
-        if (kind != "completion")
-        {
-            return new SessionEvent(id, "event", run, new Dictionary<string, string> { ["run"] = run, ["seq"] = seq, ["kind"] = kind, ["data"] = data });
-        }
-        // a completion's data is "status reason error"; the error is free text and may hold spaces
-        var outcome = data.Split(' ', 3);
-        var fields = new Dictionary<string, string>
-        {
-            ["run"] = run, ["status"] = outcome[0], ["reason"] = outcome[1], ["error"] = outcome.Length > 2 ? outcome[2] : "",
-        };
-        return new SessionEvent(id, "completion", run, fields);
+        return reply.Values.Skip(2).Select((entry, i) => SessionLogLayout.Parse($"{logBase}-{first + i}", (string)entry!)).ToList();
     }
 
     /// <summary>Waits until the run is final or <paramref name="timeout"/> passes. Ends are signalled on the

@@ -452,8 +452,9 @@ end
 -- and its id is "base-number". Ids grow within a log; a log created again (a later run in the same session) has
 -- a later base, so a cursor from the earlier one reads the new log from its start (events.lua).
 -- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
--- event's agent stream name (lifecycle kinds start, end, error), or 'completion'), data (the event's data, or
--- "status reason error" for a completion); data goes last because it may hold spaces. An entry that follows
+-- event's agent stream name (lifecycle kinds start, end, error), or 'completion'; the common ones as one digit,
+-- LOG_KINDS: SessionLogLayout.cs), data (the event's data, or "status reason error" for a completion); data goes
+-- last because it may hold spaces. An entry that follows
 -- one of the same run (the header's tail) leaves its run out: " seq kind data". A run's events usually come in
 -- a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
 -- reader finds any entry's run at or before it (run_before).
@@ -600,7 +601,7 @@ end
 -- Appends an entry of run `id` to its session's log; returns its id ("base-number"). A sweep batch collects
 -- each session's entries and appends them together (bulk_end).
 local function append(sid, bound, id, seq, kind, data)
-  local body = ' ' .. seq .. ' ' .. kind .. ' ' .. data
+  local body = ' ' .. seq .. ' ' .. (LOG_KINDS[kind] or kind) .. ' ' .. data
   if BULK then
     local log = BULK_LOGS[sid]
     if not log then

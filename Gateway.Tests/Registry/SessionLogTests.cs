@@ -78,6 +78,29 @@ public sealed class SessionLogTests(RedisServer redis) : IClassFixture<RedisServ
         }
     }
 
+    // SessionLogLayout stores the common kinds as one digit each, any other as it is
+    [Fact]
+    public async Task Every_kind_reads_back_as_it_was_written_coded_or_not()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var run = await h.SpawnAsync("kinds");
+        string[] kinds = ["start", "assistant", "tool", "thinking", "x", "tool.call_2", "error", "assistant"];
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            var data = kinds[i] == "start" ? "" : $"{{\"text\":\"part {i} of it\"}}";
+            Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", run, new RunEvent(kinds[i], i + 1, data))).Outcome);
+        }
+        Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", run, new RunEvent("end", kinds.Length + 1))).Outcome);
+
+        var log = await h.Registry.ReadEventsAsync("t1", "kinds", null);
+
+        Assert.Equal([.. kinds, "end"], log.Take(kinds.Length + 1).Select(e => e.Fields["kind"]));
+        Assert.All(log.Take(kinds.Length + 1), e => Assert.Equal(("event", run), (e.Type, e.RunId)));
+        Assert.Equal("{\"text\":\"part 3 of it\"}", log[3].Fields["data"]);
+        var completion = Assert.Single(log, e => e.Type == SessionLogLayout.Completion);
+        Assert.Equal(("ok", "completed", ""), (completion.Fields["status"], completion.Fields["reason"], completion.Fields["error"]));
+    }
+
     // prelude.lua's header lists a session's first SESSION_RUNS (8) runs; the rest are in its spill (ses:)
     [Fact]
     public async Task A_session_of_more_runs_than_its_header_lists_keeps_every_one_listed_abortable_and_its_log_until_the_last()
