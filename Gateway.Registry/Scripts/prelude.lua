@@ -139,11 +139,15 @@ local function created_of(id)
   return t
 end
 
+local function by_deadline(_, deadline) return math.floor(deadline / WINDOW) end
+
 -- The windowed indexes. window(member, deadline): an entry's window. span: a window holds the deadlines of its
 -- WINDOW ms only, so it is TTL'd to its end once, when it is listed.
 local KINDS = {
   -- the final runs by archive deadline: a run is final from its end to its archive, most of the time it is held
-  done = { window = function(_, deadline) return math.floor(deadline / WINDOW) end, span = true },
+  done = { window = by_deadline, span = true },
+  -- the sessions by deadline (the safety net behind their logs' removal with their last runs)
+  ses = { window = by_deadline, span = true },
   -- the tombstones by the run's creation time, which its id carries, so a lookup by id (`missing`) finds it
   gone = { window = function(id) return math.floor(created_of(id) / WINDOW) end },
 }
@@ -440,12 +444,13 @@ end
 
 -- Sessions: each requester session has a log, whose header also lists the session's runs. The log goes with the
 -- session's last run (leave_session); its own deadline is only the safety net behind that: the latest bound of
--- any run the session ever had. Invariant: a session in idx:ses has its log TTL'd past that deadline, and its
--- spill (below) too while it has one.
+-- any run the session ever had, rounded up to the end of its WINDOW, so that the session's runs spawned within a
+-- window leave it where it is. Invariant: a session in idx:ses has its log TTL'd past that deadline, and its
+-- spill (below) too while it has one; its log's header holds the deadline, which finds its idx:ses window.
 --
 -- A session's log is a Redis list (a Redis stream preallocated a 1 KB node per session, which never shrank).
--- Element 0 is its header "base trimmed spilled tail runs...": base, the time the log was created (ms); how many
--- entries have been trimmed from its head; how many of the session's runs are in its spill; the run whose entry
+-- Element 0 is its header "base until trimmed spilled tail runs...": base, the time the log was created (ms);
+-- until, the session's deadline less base; how many entries have been trimmed from its head; how many of the session's runs are in its spill; the run whose entry
 -- is last ('' if none); then the session's runs, at most SESSION_RUNS of them. A session with more keeps the rest
 -- in its spill, the sorted set `ses:` (a header of thousands of ids rewritten on every spawn would cost O(n) a
 -- write). The session's first run creates its log, a header alone. Element i >= 1 is entry number trimmed + i,
@@ -454,19 +459,20 @@ end
 -- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
 -- event's agent stream name (lifecycle kinds start, end, error), or 'completion'; the common ones as one digit,
 -- LOG_KINDS: SessionLogLayout.cs), data (the event's data, or "status reason error" for a completion); data goes
--- last because it may hold spaces. An entry that follows
--- one of the same run (the header's tail) leaves its run out: " seq kind data". A run's events usually come in
--- a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
+-- last because it may hold spaces. An entry that follows one of the same run (the header's tail) leaves its run
+-- out: " seq kind data". A run's events usually come in a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
 -- reader finds any entry's run at or before it (run_before).
 local SESSION_RUNS = 8
 
 local function log_header(head)
-  local base, trimmed, spilled, tail, runs = string.match(head, '^(%d+) (%d+) (%d+) (%S*) ?(.*)$')
-  return { base = base, trimmed = tonumber(trimmed), spilled = tonumber(spilled), tail = tail, runs = runs }
+  local base, til, trimmed, spilled, tail, runs = string.match(head, '^(%d+) (%d+) (%d+) (%d+) (%S*) ?(.*)$')
+  return { base = base, deadline = tonumber(base) + tonumber(til), trimmed = tonumber(trimmed), spilled = tonumber(spilled),
+    tail = tail, runs = runs }
 end
 
 local function header_of(h)
-  return h.base .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. h.tail .. ' ' .. h.runs
+  return h.base .. ' ' .. ms(h.deadline - tonumber(h.base)) .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. h.tail
+    .. ' ' .. h.runs
 end
 
 -- The headers of the logs this call has read or written, by key (false: no such log).
@@ -481,32 +487,40 @@ local function head_of(key)
   return h or nil
 end
 
-local remove_session
--- Registers the session (idx:ses) with a deadline no earlier than bound, and keeps its keys' TTLs past it.
--- h: its log's header. Returns the session's deadline.
-local function touch_session(sid, bound, h)
-  local d = deadline_in('ses', sid)
-  -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
-  if d and d >= bound and d + P.slack > NOW then return d end
-  if not d then
-    while size('ses') >= P.cap_logs do
-      remove_session(first('ses'))
-      count('session_logs', 'cap')
-    end
-  end
-  bound = math.max(bound, d or bound)
-  index('ses', sid, bound, 'GT')
-  expire(k('log:' .. sid), bound, not d)
-  if h.spilled > 0 then expire(k('ses:' .. sid), bound) end
-  return bound
-end
-
-remove_session = function(sid)
+-- The session's log, its spill and its idx:ses entry go (deadline: the entry's; deferred in a batch).
+local function remove_session(sid, deadline)
   HEADS[k('log:' .. sid)] = nil
   forget(k('log:' .. sid))
   forget(k('ses:' .. sid))
   redis.call('DEL', k('log:' .. sid), k('ses:' .. sid))
-  unindex('ses', sid)
+  drop('ses', sid, deadline)
+end
+
+-- Registers the session (idx:ses) with a deadline no earlier than bound, kept in its log's header h (which the
+-- caller writes). Returns the deadline if it moved (the caller then extends the session's keys to it), or nil.
+local function touch_session(sid, bound, h)
+  local d = h.deadline
+  -- registered with a later deadline, and its keys cannot have expired yet: nothing to do
+  if d and d >= bound and d + P.slack > NOW then return nil end
+  if d then
+    drop('ses', sid, d)
+  else
+    while size('ses') >= P.cap_logs do
+      local oldest, deadline = first('ses')
+      if not oldest then break end
+      remove_session(oldest, deadline)
+      count('session_logs', 'cap')
+    end
+  end
+  h.deadline = (math.floor(math.max(bound, d or bound) / WINDOW) + 1) * WINDOW - 1
+  index('ses', sid, h.deadline)
+  return h.deadline
+end
+
+-- The session's keys (its log, and its spill if it has one) last past its deadline.
+local function expire_session(sid, h, fresh)
+  expire(k('log:' .. sid), h.deadline, fresh)
+  if h.spilled > 0 then expire(k('ses:' .. sid), h.deadline, fresh) end
 end
 
 local function is_implicit(entry) return string.byte(entry, 1) == 32 end
@@ -540,9 +554,10 @@ local function push_log(sid, bound, runs, bodies)
   else
     -- a log removed while its runs were not (its cap): created again, listing none of them
     h, n = { base = ms(NOW), trimmed = 0, spilled = 0, tail = tail, runs = '' }, #entries
+    touch_session(sid, bound, h)
     redis.call('RPUSH', key, header_of(h), unpack(entries))
     HEADS[key] = h
-    expire(key, touch_session(sid, bound, h), true)
+    expire_session(sid, h, true)
   end
   local over = n - P.log_len
   if over > 0 then
@@ -566,9 +581,10 @@ local function join_session(sid, id, bound)
   local h = head_of(key)
   if not h then
     h = { base = ms(NOW), trimmed = 0, spilled = 0, tail = '', runs = id }
+    touch_session(sid, bound, h)
     redis.call('RPUSH', key, header_of(h))
     HEADS[key] = h
-    expire(key, touch_session(sid, bound, h), true)
+    expire_session(sid, h, true)
     return
   end
   local listed = h.runs == '' and 0 or select(2, string.gsub(h.runs, ' ', '')) + 1
@@ -579,9 +595,13 @@ local function join_session(sid, id, bound)
   else
     h.runs = listed == 0 and id or h.runs .. ' ' .. id
   end
+  local moved = touch_session(sid, bound, h)
   redis.call('LSET', key, 0, header_of(h))
-  local d = touch_session(sid, bound, h)
-  if spills then expire(k('ses:' .. sid), d, h.spilled == 1) end
+  if moved then
+    expire_session(sid, h)
+  elseif spills and h.spilled == 1 then
+    expire(k('ses:' .. sid), h.deadline, true)
+  end
 end
 
 -- The session's runs, oldest first (ids begin with their creation time), at most `most` (nil: all).
@@ -646,7 +666,9 @@ local function leave_session(sid, ids)
     HEADS[key] = nil
     forget(key)
     redis.call('DEL', key)
-    if unindex('ses', sid) == 1 then count('session_logs', 'cascade') end
+    -- (a session with a log is in idx:ses: deferred in a batch, bulk_end)
+    drop('ses', sid, h.deadline)
+    count('session_logs', 'cascade')
     return
   end
   h.runs = table.concat(kept, ' ')
@@ -708,7 +730,14 @@ local function bulk_end()
   for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
   for sid, log in pairs(logs) do push_log(sid, log.bound, log.runs, log.bodies) end
-  for sid, ids in pairs(sessions) do leave_session(sid, ids) end
+  -- sessions leave in a batch of their own (their logs' headers are read after the appends): their idx:ses
+  -- entries go in one call per window
+  if next(sessions) then
+    BULK = {}
+    for sid, ids in pairs(sessions) do leave_session(sid, ids) end
+    flush_indexes()
+    BULK = nil
+  end
 end
 
 -- A dedupe key and the run's pointer to it go together.
@@ -909,8 +938,8 @@ local function retire(budget)
   each_due('ddp', function(key) remove_dedupe(key, 'ttl') end)
 
   -- a session's log normally goes with its last run; this is the safety net's deadline
-  each_due('ses', function(sid)
-    remove_session(sid)
+  each_due('ses', function(sid, deadline)
+    remove_session(sid, deadline)
     count('session_logs', 'ttl')
   end)
 

@@ -24,7 +24,9 @@ CALLS.sweep = function()
   cap('gone', 'tombstones', P.cap_tombstones)
   cap('abrt', 'aborted_runs', P.cap_aborted)
   while budget > 0 and size('ses') > P.cap_logs do
-    remove_session(first('ses'))
+    local oldest, deadline = first('ses')
+    if not oldest then break end
+    remove_session(oldest, deadline)
     count('session_logs', 'cap')
     budget = budget - 1
   end
