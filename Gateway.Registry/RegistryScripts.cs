@@ -142,7 +142,14 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         $"local RUN_KEY = '{RunRecordLayout.Key}'\n" +
         $"local RUN_FIELDS = {Lua(RunRecordLayout.Fields)}\n" +
         $"local RUN_TIMES = {Lua(RunRecordLayout.Times)}\n" +
+        $"local RUN_CODES = {{ {string.Join(", ", RunRecordLayout.Coded.Select(c => $"[{Position(c.Key)}] = {Lua(Digits(c.Value))}"))} }}\n" +
         $"local LOG_KINDS = {{ {string.Join(", ", SessionLogLayout.Kinds.Select((kind, i) => $"['{kind}'] = '{i}'"))} }}\n";
+
+    private static int Position(string field) => RunRecordLayout.Fields.ToList().IndexOf(field) + 1;
+
+    // a code is one digit in a completion's log entry (RunRecordLayout.NameOf)
+    private static IReadOnlyList<string> Digits(IReadOnlyList<string> names) =>
+        names.Count <= 9 ? names : throw new InvalidOperationException($"A coded field has {names.Count} values; a code is one digit.");
 
     private static string Lua(IEnumerable<string> names) => $"{{ {string.Join(", ", names.Select(n => $"'{n}'"))} }}";
 

@@ -9,7 +9,8 @@ namespace Gateway.Registry;
 /// </summary>
 public static class SessionLogLayout
 {
-    /// <summary>The kind of a run's completion entry, whose data is "status reason error".</summary>
+    /// <summary>The kind of a run's completion entry, whose data is "status reason error" (status and reason coded
+    /// as in the run's record, <see cref="RunRecordLayout.Coded"/>).</summary>
     public const string Completion = "completion";
 
     public static readonly IReadOnlyList<string> Kinds = [Completion, RunEvent.Start, RunEvent.End, RunEvent.Error, "assistant", "tool"];
@@ -27,7 +28,7 @@ public static class SessionLogLayout
         var outcome = data.Split(' ', 3);
         var fields = new Dictionary<string, string>
         {
-            ["run"] = run, ["status"] = outcome[0], ["reason"] = outcome[1], ["error"] = outcome.Length > 2 ? outcome[2] : "",
+            ["run"] = run, ["status"] = RunRecordLayout.NameOf("status", outcome[0]), ["reason"] = RunRecordLayout.NameOf("reason", outcome[1]), ["error"] = outcome.Length > 2 ? outcome[2] : "",
         };
         return new SessionEvent(id, Completion, run, fields);
     }

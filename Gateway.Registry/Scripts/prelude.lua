@@ -358,7 +358,8 @@ local function flush_indexes()
 end
 
 -- Run records (RunRecordLayout.cs): each run is a field of the shard's hash `runs`, named by its id, holding its
--- fields as MessagePack values in RUN_FIELDS' order (nil: absent; times but `created` as offsets from it). A
+-- fields as MessagePack values in RUN_FIELDS' order (nil: absent; times but `created` as offsets from it; the
+-- values of RUN_CODES' fields as their place in its list, CODE[field][value]). A
 -- record is an array in that order, read by position: run[R.status]. (Lua 5.1 builds a table by name at several
 -- times the cost of the array: it made a sweep's finalization 60% dearer.) A record is read once per script
 -- (RECORDS: this script's view of them, false for no such run) and written whole. The hash's TTL covers the
@@ -368,11 +369,23 @@ for i = 1, N do R[RUN_FIELDS[i]] = i end
 for i = 1, #RUN_TIMES do
   if RUN_TIMES[i] ~= 'created' then OFFSETS[#OFFSETS + 1] = R[RUN_TIMES[i]] end
 end
+local CODE, CODED = {}, {}
+for i = 1, N do
+  local names = RUN_CODES[i]
+  if names then
+    CODED[#CODED + 1], CODE[i] = i, {}
+    for c = 1, #names do CODE[i][names[c]] = c end
+  end
+end
 
 local function encode(run)
   local values, created = { unpack(run, 1, N) }, run[R.created]
   for _, i in ipairs(OFFSETS) do
     if values[i] then values[i] = values[i] - created end
+  end
+  for _, i in ipairs(CODED) do
+    local v = values[i]
+    if v then values[i] = CODE[i][v] or v end
   end
   local last = N
   while values[last] == nil do last = last - 1 end
@@ -384,6 +397,9 @@ local function decode(packed)
   local created = run[R.created]
   for _, i in ipairs(OFFSETS) do
     if run[i] then run[i] = run[i] + created end
+  end
+  for _, i in ipairs(CODED) do
+    if type(run[i]) == 'number' then run[i] = RUN_CODES[i][run[i]] end
   end
   return run
 end
@@ -450,15 +466,17 @@ end
 --
 -- A session's log is a Redis list (a Redis stream preallocated a 1 KB node per session, which never shrank).
 -- Element 0 is its header "base until trimmed spilled tail runs...": base, the time the log was created (ms);
--- until, the session's deadline less base; how many entries have been trimmed from its head; how many of the session's runs are in its spill; the run whose entry
--- is last ('' if none); then the session's runs, at most SESSION_RUNS of them. A session with more keeps the rest
+-- until, the session's deadline less base; how many entries have been trimmed from its head; how many of the
+-- session's runs are in its spill; the run whose entry is last ('' if none; its place in the runs that follow if
+-- they list it, one digit for an id); then the session's runs, at most SESSION_RUNS of them. A session with more keeps the rest
 -- in its spill, the sorted set `ses:` (a header of thousands of ids rewritten on every spawn would cost O(n) a
 -- write). The session's first run creates its log, a header alone. Element i >= 1 is entry number trimmed + i,
 -- and its id is "base-number". Ids grow within a log; a log created again (a later run in the same session) has
 -- a later base, so a cursor from the earlier one reads the new log from its start (events.lua).
 -- An entry is "run seq kind data": run id, seq (the event's, or the run's last for a completion), kind (an
 -- event's agent stream name (lifecycle kinds start, end, error), or 'completion'; the common ones as one digit,
--- LOG_KINDS: SessionLogLayout.cs), data (the event's data, or "status reason error" for a completion); data goes
+-- LOG_KINDS: SessionLogLayout.cs), data (the event's data, or "status reason error" for a completion, its status
+-- and reason coded as in the run's record); data goes
 -- last because it may hold spaces. An entry that follows one of the same run (the header's tail) leaves its run
 -- out: " seq kind data". A run's events usually come in a row, and its id was a third of an entry. Element 1 always names its run (a trim rewrites it so), so a
 -- reader finds any entry's run at or before it (run_before).
@@ -466,12 +484,30 @@ local SESSION_RUNS = 8
 
 local function log_header(head)
   local base, til, trimmed, spilled, tail, runs = string.match(head, '^(%d+) (%d+) (%d+) (%d+) (%S*) ?(.*)$')
+  local place = tonumber(tail)
+  if place then
+    for id in string.gmatch(runs, '%S+') do
+      place = place - 1
+      if place == 0 then tail = id break end
+    end
+  end
   return { base = base, deadline = tonumber(base) + tonumber(til), trimmed = tonumber(trimmed), spilled = tonumber(spilled),
     tail = tail, runs = runs }
 end
 
+-- The header's tail field: the tail run's place in the runs listed, or its id if they do not list it.
+local function tail_ref(h)
+  if h.tail == '' then return '' end
+  local place = 0
+  for id in string.gmatch(h.runs, '%S+') do
+    place = place + 1
+    if id == h.tail then return ms(place) end
+  end
+  return h.tail
+end
+
 local function header_of(h)
-  return h.base .. ' ' .. ms(h.deadline - tonumber(h.base)) .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. h.tail
+  return h.base .. ' ' .. ms(h.deadline - tonumber(h.base)) .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. tail_ref(h)
     .. ' ' .. h.runs
 end
 
@@ -777,7 +813,7 @@ local function finalize(id, status, reason, at, err, f)
   -- tool-event recipients, if any, are kept only a short while once the run is final
   if f[R.rcp] then reindex('rcp', id, at + P.rcp_final, 'LT') end
   append(f[R.tenant] .. '/' .. f[R.session], run_bound(timeout_at), id, f[R.seq], 'completion',
-    status .. ' ' .. reason .. ' ' .. (err or ''))
+    (CODE[R.status][status] or status) .. ' ' .. (CODE[R.reason][reason] or reason) .. ' ' .. (err or ''))
   ENDED[#ENDED + 1] = id
   return true
 end

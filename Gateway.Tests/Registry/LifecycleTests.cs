@@ -1,5 +1,6 @@
 using Gateway.Registry;
 using Gateway.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace Gateway.Tests.Registry;
 
@@ -87,6 +88,29 @@ public abstract class LifecycleTests(IRedisStore redis)
 
         var logged = Assert.Single(await h.Registry.ReadEventsAsync("t1", "agent:main", null));
         Assert.Equal("1000000000000000", logged.Fields["seq"]);
+    }
+
+    // RunRecordLayout.Coded: records written before their values were coded hold them as strings
+    [Fact]
+    public async Task A_record_that_spells_its_coded_values_out_reads_back_the_same()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var id = await h.SpawnAsync();
+        Assert.Equal(EventOutcome.Accepted, (await h.Registry.AppendEventAsync("t1", id, new RunEvent("end", 1))).Outcome);
+        var coded = (await h.Registry.GetRunAsync("t1", id)).Run;
+        Assert.True(Shard.TryFromRunId(id, h.Options.Shards, out var shard));
+        // every coded value of the record replaced by its name
+        var spelled = RunRecordLayout.Coded.SelectMany(c => new RedisValue[] { RunRecordLayout.Fields.ToList().IndexOf(c.Key) + 1, string.Join(' ', c.Value) });
+        var replaced = await h.Db.ScriptEvaluateAsync(
+            "local r, n = { cmsgpack.unpack(redis.call('HGET', KEYS[1], ARGV[1])) }, 0; " +
+            "for i = 2, #ARGV, 2 do local at, names = tonumber(ARGV[i]), {} " +
+            "  for name in string.gmatch(ARGV[i + 1], '%S+') do names[#names + 1] = name end " +
+            "  if type(r[at]) == 'number' then r[at] = names[r[at]]; n = n + 1 end end " +
+            "redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack(unpack(r, 1, table.maxn(r)))); return n",
+            [shard.Key(RunRecordLayout.Key)], [id, .. spelled]);
+        Assert.Equal(4, (int)replaced);
+
+        Assert.Equal(coded, (await h.Registry.GetRunAsync("t1", id)).Run);
     }
 
     [Fact]
