@@ -145,7 +145,9 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         $"local RUN_CODES = {{ {string.Join(", ", RunRecordLayout.Coded.Select(c => $"[{Position(c.Key)}] = {Lua(Digits(c.Value))}"))} }}\n" +
         $"local LOG_KINDS = {{ {string.Join(", ", SessionLogLayout.Kinds.Select((kind, i) => $"['{kind}'] = '{i}'"))} }}\n";
 
-    private static int Position(string field) => RunRecordLayout.Fields.ToList().IndexOf(field) + 1;
+    private static int Position(string field) => RunRecordLayout.Fields.ToList().IndexOf(field) + 1 is > 0 and var at
+        ? at
+        : throw new InvalidOperationException($"The coded field '{field}' is not a field of the run record.");
 
     // a code is one digit in a completion's log entry (RunRecordLayout.NameOf)
     private static IReadOnlyList<string> Digits(IReadOnlyList<string> names) =>

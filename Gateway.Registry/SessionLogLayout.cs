@@ -28,7 +28,10 @@ public static class SessionLogLayout
         var outcome = data.Split(' ', 3);
         var fields = new Dictionary<string, string>
         {
-            ["run"] = run, ["status"] = RunRecordLayout.NameOf("status", outcome[0]), ["reason"] = RunRecordLayout.NameOf("reason", outcome[1]), ["error"] = outcome.Length > 2 ? outcome[2] : "",
+            ["run"] = run,
+            ["status"] = RunRecordLayout.NameOf("status", outcome[0]),
+            ["reason"] = RunRecordLayout.NameOf("reason", outcome[1]),
+            ["error"] = outcome.Length > 2 ? outcome[2] : "",
         };
         return new SessionEvent(id, Completion, run, fields);
     }
