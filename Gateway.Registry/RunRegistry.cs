@@ -54,33 +54,43 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
         return new SpawnedRun(new SpawnResult(outcome, runId), fields.Length > 0 ? Parse(runId, fields) : null);
     }
 
-    public async Task<EventResult> AppendEventAsync(string tenant, string runId, RunEvent runEvent)
+    public async Task<EventResult> AppendEventAsync(string tenant, string runId, RunEvent runEvent) =>
+        (await AppendEventsAsync(tenant, runId, [runEvent]))[0];
+
+    /// <summary>Appends a run's events in order, each with its own result, as one request of the WebSocket
+    /// protocol asks (runs.events): one operation (event.lua), which writes the run's record, moves its lease and
+    /// appends to its session's log once for all of them.</summary>
+    public async Task<IReadOnlyList<EventResult>> AppendEventsAsync(string tenant, string runId, IReadOnlyList<RunEvent> events)
     {
-        if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return new EventResult(EventOutcome.NotFound);
-        var reply = await RunAsync(RegistryScripts.Event, shard,
-            runId, tenant, runEvent.Stream, runEvent.Seq, runEvent.Data, runEvent.Aborted ? 1 : 0);
-        switch (reply.Outcome)
+        if (!Shard.TryFromRunId(runId, Options.Shards, out var shard)) return [.. events.Select(_ => new EventResult(EventOutcome.NotFound))];
+        var args = new RedisValue[2 + 4 * events.Count];
+        (args[0], args[1]) = (runId, tenant);
+        for (var i = 0; i < events.Count; i++)
         {
-            case "ok": return new EventResult(EventOutcome.Accepted, reply.Text(0), runEvent.Seq);
-            case "duplicate": return new EventResult(EventOutcome.Duplicate, LastSeq: reply.Number(0));
-            case "gap": return new EventResult(EventOutcome.Gap, LastSeq: reply.Number(0));
+            var e = events[i];
+            (args[2 + 4 * i], args[3 + 4 * i], args[4 + 4 * i], args[5 + 4 * i]) = (e.Stream, e.Seq, e.Data, e.Aborted ? 1 : 0);
+        }
+        var reply = await RunAsync(RegistryScripts.Event, shard, args);
+        var results = new EventResult[events.Count];
+        for (var i = 0; i < results.Length; i++) results[i] = EventAnswer(reply, 2 * i, events[i].Seq);
+        return results;
+    }
+
+    /// <summary>One event's answer: its outcome and value at <paramref name="at"/> in the operation's reply.</summary>
+    private EventResult EventAnswer(ScriptReply reply, int at, long seq)
+    {
+        switch (reply.Text(at))
+        {
+            case "ok": return new EventResult(EventOutcome.Accepted, reply.Text(at + 1), seq);
+            case "duplicate": return new EventResult(EventOutcome.Duplicate, LastSeq: reply.Number(at + 1));
+            case "gap": return new EventResult(EventOutcome.Gap, LastSeq: reply.Number(at + 1));
             // the event may have found the run past a deadline and finalized it (lazy expiry)
-            case "finished": return new EventResult(EventOutcome.Finished, Status: ParseStatus(reply.Text(0)));
+            case "finished": return new EventResult(EventOutcome.Finished, Status: ParseStatus(reply.Text(at + 1)));
             case "gone":
                 metrics.LateEvent(Registries.Runs);
                 return new EventResult(EventOutcome.Gone);
             default: return new EventResult(EventOutcome.NotFound);
         }
-    }
-
-    /// <summary>Appends a run's events in order, each with its own result, as one request of the WebSocket
-    /// protocol asks (runs.events). All are submitted at once: group commit applies them in this order, in as
-    /// few script calls as the shard's traffic allows.</summary>
-    public async Task<IReadOnlyList<EventResult>> AppendEventsAsync(string tenant, string runId, IReadOnlyList<RunEvent> events)
-    {
-        var pending = new Task<EventResult>[events.Count];
-        for (var i = 0; i < events.Count; i++) pending[i] = AppendEventAsync(tenant, runId, events[i]);
-        return await Task.WhenAll(pending);
     }
 
     public async Task<RunLookup> GetRunAsync(string tenant, string runId)

@@ -15,6 +15,7 @@ CALLS.batch = function(args)
       results[#results + 1] = { outcome, values or {} }
     else
       results[#results + 1] = { 'error', { type(outcome) == 'table' and outcome.err or tostring(outcome) } }
+      LOGS = nil -- (entries an operation collected before it failed are not appended)
     end
     i = i + 3 + n
   end

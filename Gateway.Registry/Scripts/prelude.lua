@@ -15,7 +15,9 @@ local NOW
 -- parsing the same numbers from text cost more than the rest of the prelude together. POLICY_FIELDS and
 -- INDEXES (the deadline indexes, in the order snapshot.lua reports them) are generated from C#
 -- (RetentionPolicy.Fields, Registries.Indexes) into the header RegistryScripts.cs puts before this file.
-local P
+-- The one state kept from call to call: P, decoded from P_PACKED and never changed, is decoded again only when
+-- a call brings another policy (decoding it cost a call that does nothing a quarter of its Redis instructions).
+local P, P_PACKED
 
 local COUNTS
 -- the shard's hash of run records (below)
@@ -109,9 +111,9 @@ end
 -- Sweep batches (bulk_begin .. bulk_end, below): the changes whose results nothing in the batch reads back
 -- are collected and applied after the batch with one variadic call each, instead of a call per entry: index
 -- changes (one ZREM and one ZADD per index window), the removed runs' records (one HDEL) and the keys they leave
--- (one DEL), the completions appended to each session's log (one RPUSH per session) and the runs leaving each
--- session. Outside a sweep BULK is nil and changes apply at once.
-local BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS
+-- (one DEL), the completions appended to each session's log (one RPUSH per session: LOGS, below) and the runs
+-- leaving each session. Outside a sweep BULK is nil and changes apply at once.
+local BULK, BULK_SESSIONS, BULK_DEL, BULK_RUNS
 
 -- Deadline indexes: each registry's entries (member, deadline), so that what is due is found first and the cost
 -- of expiry follows what expires, never what lives. An index is of one of two kinds:
@@ -208,11 +210,31 @@ local function remove_from(name, w, members)
   return removed
 end
 
+-- Moves of entries of plain indexes (reindex) that this call made, by index and member: applied together, once
+-- per index, before the index is next read in deadline order, and when the call replies. A run's events in one
+-- batch move its lease once; a run that ends in the same batch is never moved.
+local MOVES
+
+local function unmove(name, member)
+  local m = MOVES[name]
+  if m then m[member] = nil end
+end
+
+local function apply_moves(name)
+  local m = MOVES[name]
+  if not m then return end
+  MOVES[name] = nil
+  local entries = {}
+  for member, deadline in pairs(m) do entries[#entries + 1], entries[#entries + 2] = ms(deadline), member end
+  if entries[1] then redis.call('ZADD', idx(name), 'XX', unpack(entries)) end
+end
+
 -- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
 -- entry within it (`reindex`) need no TTL call of their own. A sweep batch collects additions by window (BULK).
 local function index(name, member, deadline, flag, bound)
   if type(deadline) ~= 'number' then error('an index entry without a deadline: ' .. name) end
   note_due(name, deadline)
+  unmove(name, member)
   local w = window_of(name, member, deadline)
   bound = bound or deadline
   if BULK and not flag then
@@ -228,23 +250,30 @@ local function index(name, member, deadline, flag, bound)
 end
 
 -- Moves an existing entry of a plain index to a deadline within the bound it was indexed with: the index key's
--- TTL already covers it. LT: only to an earlier deadline.
+-- TTL already covers it. LT: only to an earlier deadline (at once: it compares with the score stored).
+-- (A read-only call moves at once too, so that the refusal is the operation's own.)
 local function reindex(name, member, deadline, lt)
   note_due(name, deadline)
   if lt then
+    apply_moves(name)
     redis.call('ZADD', idx(name), 'XX', 'LT', ms(deadline), member)
-  else
+  elseif READ_ONLY then
     redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
+  else
+    MOVES[name] = MOVES[name] or {}
+    MOVES[name][member] = deadline
   end
 end
 
 -- Removes an entry (deadline: its deadline, which a window of deadlines needs to find it); returns 1 if it was there.
 local function unindex(name, member, deadline)
+  unmove(name, member)
   return remove_from(name, window_of(name, member, deadline), { member })
 end
 
 -- As unindex, for a caller that does not need to know whether the entry was there (deferred in a batch).
 local function drop(name, member, deadline)
+  unmove(name, member)
   local w = window_of(name, member, deadline)
   if not BULK then return remove_from(name, w, { member }) end
   local b = BULK[name] or { rem = {}, add = {} }
@@ -256,6 +285,8 @@ end
 
 -- An entry's deadline, or nil (of an index whose windows come from the member).
 local function deadline_in(name, member)
+  local moved = MOVES[name] and MOVES[name][member]
+  if moved then return moved end
   return tonumber(redis.call('ZSCORE', set_of(name, window_of(name, member)), member))
 end
 
@@ -267,6 +298,7 @@ end
 
 -- The entry due first and its deadline, or nil. (A window listed but gone, which only its TTL does, is passed over.)
 local function first(name)
+  apply_moves(name)
   local windows = KINDS[name] and redis.call('ZRANGE', idx(name), 0, 9) or { 0 }
   for _, w in ipairs(windows) do
     local got = redis.call('ZRANGE', set_of(name, tonumber(w)), 0, 0, 'WITHSCORES')
@@ -276,6 +308,7 @@ end
 
 -- The windows that hold entries due by now, at most `most` of them, the one due first first.
 local function due_windows(name, most)
+  apply_moves(name)
   if not KINDS[name] then return { 0 } end
   return redis.call('ZRANGEBYSCORE', idx(name), '-inf', ms(NOW), 'LIMIT', 0, most)
 end
@@ -315,6 +348,7 @@ end
 -- those due no later than the next window's first, and so on (each settle puts the windows back in order).
 local function pop(name, n)
   if n <= 0 then return 0 end
+  apply_moves(name)
   if not KINDS[name] then
     forget(idx(name))
     return #redis.call('ZPOPMIN', idx(name), n) / 2
@@ -412,7 +446,9 @@ local function decode(packed)
   return run
 end
 
-local RECORDS
+-- RECORDS: this call's view of the records; WRITTEN: the ids whose record it changed, stored once, when the call
+-- replies (save_records): a run's events in one batch, and the end they bring, write its record once.
+local RECORDS, WRITTEN
 
 -- The run's record (callers never change it: run_change writes a new one), or nil.
 local function run_of(id)
@@ -425,9 +461,29 @@ local function run_of(id)
   return run or nil
 end
 
-local function run_put(id, run)
+-- A new run's record is written at once: the hash may not exist yet, and the TTL the spawn gives it needs it.
+local function run_create(id, run)
   redis.call('HSET', RUNS, id, encode(run))
   RECORDS[id] = run
+end
+
+local function run_put(id, run)
+  -- (a read-only call writes at once, so that the refusal is the operation's own and its view stays as stored)
+  if READ_ONLY then redis.call('HSET', RUNS, id, encode(run)) else WRITTEN[id] = true end
+  RECORDS[id] = run
+end
+
+local function save_records()
+  local fields = {}
+  for id in pairs(WRITTEN) do
+    fields[#fields + 1], fields[#fields + 2] = id, encode(RECORDS[id])
+    if #fields >= 2000 then
+      redis.call('HSET', RUNS, unpack(fields))
+      fields = {}
+    end
+  end
+  if fields[1] then redis.call('HSET', RUNS, unpack(fields)) end
+  WRITTEN = {}
 end
 
 -- Writes the run's record with changes: { [R.field] = its new value, or false to remove it }.
@@ -438,7 +494,7 @@ local function run_change(id, changes)
 end
 
 local function run_remove(id)
-  RECORDS[id] = false
+  RECORDS[id], WRITTEN[id] = false, nil
   forget(RUNS)
   if BULK then BULK_RUNS[#BULK_RUNS + 1] = id else redis.call('HDEL', RUNS, id) end
 end
@@ -675,23 +731,33 @@ local function session_runs(sid, most)
   return ids
 end
 
--- Appends an entry of run `id` to its session's log; returns its id ("base-number"). A sweep batch collects
--- each session's entries and appends them together (bulk_end).
+-- Appends an entry of run `id` to its session's log. While entries are collected (LOGS: a sweep batch, a run's
+-- events) they are appended together, one RPUSH per session (push_logs), and append returns the session's
+-- collection and the entry's place in it (entry_id, once pushed).
+local LOGS
 local function append(sid, bound, id, seq, kind, data)
   local body = ' ' .. seq .. ' ' .. (LOG_KINDS[kind] or kind) .. ' ' .. data
-  if BULK then
-    local log = BULK_LOGS[sid]
-    if not log then
-      log = { bound = bound, runs = {}, bodies = {} }
-      BULK_LOGS[sid] = log
-    end
-    log.bound = math.max(log.bound, bound)
-    log.runs[#log.runs + 1], log.bodies[#log.bodies + 1] = id, body
-    return
+  if not LOGS then return push_log(sid, bound, { id }, { body }) end
+  local log = LOGS[sid]
+  if not log then
+    log = { bound = bound, runs = {}, bodies = {} }
+    LOGS[sid] = log
   end
-  local base, number = push_log(sid, bound, { id }, { body })
-  return base .. '-' .. ms(number)
+  log.bound = math.max(log.bound, bound)
+  log.runs[#log.runs + 1], log.bodies[#log.bodies + 1] = id, body
+  return log, #log.bodies
 end
+
+-- Appends the entries collected, one call per session; each collection learns its log's base and the number of
+-- its last entry.
+local function push_logs()
+  local logs = LOGS
+  LOGS = nil
+  for sid, log in pairs(logs) do log.base, log.last = push_log(sid, log.bound, log.runs, log.bodies) end
+end
+
+-- The id ("base-number") of the entry at `place` in a collection pushed.
+local function entry_id(log, place) return log.base .. '-' .. ms(log.last - #log.bodies + place) end
 
 -- Removing a run removes everything that belongs to it (the cascade) and leaves a tombstone, so a late
 -- event answers "gone" rather than "unknown". The session's log and run list go with its last run.
@@ -777,16 +843,16 @@ end
 
 -- A sweep batch (sweep.lua's each_due): changes collected while it runs, applied when it ends.
 local function bulk_begin()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = {}, {}, {}, {}, {}
+  BULK, BULK_SESSIONS, LOGS, BULK_DEL, BULK_RUNS = {}, {}, {}, {}, {}
 end
 
 local function bulk_end()
-  local logs, sessions, keys, runs = BULK_LOGS, BULK_SESSIONS, BULK_DEL, BULK_RUNS
+  local sessions, keys, runs = BULK_SESSIONS, BULK_DEL, BULK_RUNS
   flush_indexes()
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil
   for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
   for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
-  for sid, log in pairs(logs) do push_log(sid, log.bound, log.runs, log.bodies) end
+  push_logs()
   -- sessions leave in a batch of their own (their logs' headers are read after the appends): their idx:ses
   -- entries go in one call per window
   if next(sessions) then
@@ -882,6 +948,8 @@ end
 -- { outcome, { values... }, { "registry:reason", n, ... } }. The eviction counts of the call also go to the
 -- shard's counters (read by GET /v1/registry); the runs that ended are announced to their waiters.
 local function reply(outcome, values)
+  for name in pairs(MOVES) do apply_moves(name) end
+  save_records()
   save_hints()
   local evictions = {}
   if next(COUNTS) then
@@ -1012,12 +1080,14 @@ end
 -- Every call starts here: its shard, its time and the policy, and none of the last call's state.
 local function begin(keys, args)
   PREFIX, NOW = keys[1], tonumber(args[1])
-  P = {}
-  local values = cmsgpack.unpack(args[2])
-  for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
-  COUNTS, EXPIRES, RECORDS, HEADS, ENDED = {}, {}, {}, {}, {}
+  if args[2] ~= P_PACKED then
+    P, P_PACKED = {}, args[2]
+    local values = cmsgpack.unpack(P_PACKED)
+    for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
+  end
+  COUNTS, EXPIRES, RECORDS, WRITTEN, MOVES, HEADS, ENDED = {}, {}, {}, {}, {}, {}, {}
   HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
-  BULK, BULK_SESSIONS, BULK_LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
+  BULK, BULK_SESSIONS, LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
   RUNS = k(RUN_KEY)
 end
 

@@ -36,7 +36,7 @@ OPS.spawn = function(A)
     index('ddp', dedupe, NOW + P.dedupe)
     run[R.dedupe] = dedupe
   end
-  run_put(id, run)
+  run_create(id, run)
   -- The TTL of the shard's runs (and of its index keys) covers the run's bound from the start, so no later change
   -- needs a TTL call: its lease moves, its end and its archive all fall within it.
   local bound = run_bound(timeout_at)

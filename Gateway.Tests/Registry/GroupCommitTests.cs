@@ -22,7 +22,7 @@ public sealed class GroupCommitTests(RedisServer redis) : IClassFixture<RedisSer
         // 200 events, the last an end, then one more: all submitted before any is answered
         var events = Enumerable.Range(1, 200).Select(seq => new RunEvent(seq == 200 ? "end" : "assistant", seq, $"part {seq}"))
             .Append(new RunEvent("assistant", 201, "late")).ToList();
-        var results = await h.Registry.AppendEventsAsync("t1", run, events);
+        var results = await Task.WhenAll(events.Select(e => h.Registry.AppendEventAsync("t1", run, e)));
         var calls = h.Batches.GetMeasurementSnapshot().Skip(before).ToList();
 
         Assert.All(results.Take(200), (r, i) => Assert.Equal((EventOutcome.Accepted, (long)i + 1), (r.Outcome, r.LastSeq)));

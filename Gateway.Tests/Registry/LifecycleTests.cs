@@ -24,6 +24,29 @@ public abstract class LifecycleTests(IRedisStore redis)
     }
 
     [Fact]
+    public async Task A_runs_events_in_one_request_are_each_answered_as_alone_and_logged_under_the_ids_they_were_given()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var id = await h.SpawnAsync();
+        var before = h.Batches.GetMeasurementSnapshot().Count;
+
+        var results = await h.Registry.AppendEventsAsync("t1", id, [new RunEvent("start", 1), new RunEvent("assistant", 2, "a"),
+            new RunEvent("assistant", 2, "again"), new RunEvent("assistant", 4, "early"), new RunEvent("assistant", 3, "b"),
+            new RunEvent("end", 4), new RunEvent("assistant", 5, "late")]);
+
+        Assert.Equal([(EventOutcome.Accepted, 1L, (RunStatus?)null), (EventOutcome.Accepted, 2, null), (EventOutcome.Duplicate, 2, null),
+            (EventOutcome.Gap, 2, null), (EventOutcome.Accepted, 3, null), (EventOutcome.Accepted, 4, null), (EventOutcome.Finished, 0, RunStatus.Ok)],
+            results.Select(r => (r.Outcome, r.LastSeq, r.Status)));
+        Assert.Single(h.Batches.GetMeasurementSnapshot().Skip(before)); // one operation, one call
+        var log = await h.Registry.ReadEventsAsync("t1", "agent:main", null);
+        Assert.Equal(5, log.Count);
+        Assert.Equal(["1", "2", "3", "4"], log.Take(4).Select(e => e.Fields["seq"]));
+        Assert.Equal(results.Where(r => r.Outcome == EventOutcome.Accepted).Select(r => r.EntryId), log.Take(4).Select(e => e.Id));
+        Assert.Equal(("completion", "ok"), (log[^1].Type, log[^1].Fields["status"]));
+        Assert.Equal((RunStatus.Ok, 4L), ((await h.RunAsync(id)).Status, (await h.RunAsync(id)).LastSeq));
+    }
+
+    [Fact]
     public async Task A_completion_error_and_event_data_with_spaces_read_back_whole()
     {
         await using var h = await RegistryHarness.CreateAsync(redis);

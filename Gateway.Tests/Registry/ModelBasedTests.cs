@@ -65,24 +65,39 @@ public abstract class ModelBasedTests(IRedisStore redis)
             var roll = random.Next(100);
 
             // Each operation's expected answer comes from the model at once, in order; the registry's is awaited by the task.
-            Task EventAsync(string id, long? seq)
+            Task EventAsync(string id, long? seq) => EventsAsync(id, [seq]);
+
+            // A run's events as one operation (runs.events): one retirement, then each event as it would be alone.
+            Task EventsAsync(string id, long?[] seqs)
             {
                 var tenant = model.Runs.TryGetValue(id, out var r) ? r.Tenant : "t1";
-                var lastSeq = r?.Seq ?? 0;
-                seq ??= random.Next(10) switch { 0 => lastSeq, 1 => lastSeq + 2, _ => lastSeq + 1 };
-                var stream = Streams[random.Next(Streams.Length)];
-                var e = new RunEvent(stream == "end-aborted" ? "end" : stream, seq.Value, "data", stream == "end-aborted");
-                log.AppendLine($"{step}: event {id[..6]} {e}");
                 model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
-                var expected = model.Event(id, tenant, e, now);
-                var actual = h.Registry.AppendEventAsync(tenant, id, e);
+                var events = new List<RunEvent>();
+                var expected = new List<EventResult>();
+                foreach (var given in seqs)
+                {
+                    var lastSeq = model.Runs.TryGetValue(id, out var run) ? run.Seq : 0;
+                    var seq = given ?? random.Next(10) switch { 0 => lastSeq, 1 => lastSeq + 2, _ => lastSeq + 1 };
+                    var stream = Streams[random.Next(Streams.Length)];
+                    var e = new RunEvent(stream == "end-aborted" ? "end" : stream, seq, "data", stream == "end-aborted");
+                    log.AppendLine($"{step}: event {id[..6]} {e}");
+                    events.Add(e);
+                    expected.Add(model.Event(id, tenant, e, now));
+                }
+                // (submitted at once, before the next operation: an async method runs to its first await)
+                var actual = seqs.Length == 1 ? Alone() : h.Registry.AppendEventsAsync(tenant, id, events);
                 return Check();
+
+                async Task<IReadOnlyList<EventResult>> Alone() => [await h.Registry.AppendEventAsync(tenant, id, events[0])];
 
                 async Task Check()
                 {
-                    var result = await actual;
-                    Assert.Equal((expected.Outcome, expected.Status), (result.Outcome, result.Status));
-                    if (expected.Outcome is EventOutcome.Duplicate or EventOutcome.Gap) Assert.Equal(expected.LastSeq, result.LastSeq);
+                    var results = await actual;
+                    for (var i = 0; i < expected.Count; i++)
+                    {
+                        Assert.Equal((expected[i].Outcome, expected[i].Status), (results[i].Outcome, results[i].Status));
+                        if (expected[i].Outcome is EventOutcome.Duplicate or EventOutcome.Gap) Assert.Equal(expected[i].LastSeq, results[i].LastSeq);
+                    }
                 }
             }
 
@@ -154,14 +169,18 @@ public abstract class ModelBasedTests(IRedisStore redis)
                     // A burst: one run's events, and maybe an abort or a recipients update of it, submitted without
                     // awaiting each, as a WebSocket client sends them: they reach Redis in one batch (group commit),
                     // and each must answer exactly what it would alone, in submission order.
+                    // Or a run's events in one request (runs.events): one operation of several events, some of them
+                    // duplicates or gaps.
                     var id = Pick(random, ids, model);
                     var seq = model.Runs.TryGetValue(id, out var r) ? r.Seq : 0;
                     var burst = new List<Task>();
-                    for (var n = random.Next(2, 7); n > 0; n--) burst.Add(EventAsync(id, ++seq));
+                    if (random.Next(2) == 0) burst.Add(EventsAsync(id, [.. Enumerable.Range(0, random.Next(2, 7)).Select(_ => (long?)null)]));
+                    else for (var n = random.Next(2, 7); n > 0; n--) burst.Add(EventAsync(id, ++seq));
                     if (random.Next(3) == 0) burst.Add(AbortAsync(id));
                     if (random.Next(3) == 0) burst.Add(RecipientsAsync(id));
                     await Task.WhenAll(burst);
-                    bursts++;
+                    // (of three operations or more: the first goes at once, the others wait for it and go together)
+                    if (burst.Count > 2) bursts++;
                 }
                 else if (roll < 66)
                 {
@@ -200,7 +219,7 @@ public abstract class ModelBasedTests(IRedisStore redis)
 
         await h.DrainAsync();
         Assert.Equal(0, await redis.KeyCountAsync());
-        // the bursts were batched: at least one script call applied several operations
+        // the bursts of several operations were batched: at least one script call applied several operations
         if (bursts > 0) Assert.True(h.Batches.GetMeasurementSnapshot().Max(m => m.Value) > 1, $"{bursts} bursts, none batched");
     }
 

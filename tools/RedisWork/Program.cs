@@ -7,17 +7,19 @@ using StackExchange.Redis;
 // Seed-shaped lifecycles (spawn, start, three assistant events, end) through RunRegistry, two runs per requester
 // session. Default retention, fake clock, no sweep. mode:
 // - "awaited" / "together", against a redis-server under callgrind (run.sh starts it): 300 of warm-up, then the
-//   counters are zeroed, n lifecycles run, and the counters are dumped. awaited: each operation awaited (batches
-//   of one); together: a lifecycle's events submitted at once, as runs.events does (one batch).
+//   counters are zeroed, n lifecycles run, and the counters are dumped. awaited: each event awaited (an
+//   operation and a call each, as over HTTP); together: a lifecycle's events in one operation, as runs.events sends them.
 // - "sweep", under callgrind: n session-mode runs with no events, two per requester session (as the benchmark's
 //   sweep measure), then every idle lease comes due at once (each run finalized as timeout, its completion
 //   appended to a new log) and the counters are dumped; then every archive deadline (each run removed with its
 //   session's log and run list) and they are dumped again.
+// - "call", under callgrind: n reads of a run that does not exist (GET), each alone: what a call costs Redis
+//   before any work (the function's call, the policy, the reply).
 // - "memory": n lifecycles with every run held (1 ms apart: none is archived), then Redis bytes per run, in all
 //   (used_memory's growth) and by kind of key (MEMORY USAGE of every key, by its name after the shard prefix).
-if (args is not [var portText, var mode and ("awaited" or "together" or "sweep" or "memory"), var countText])
+if (args is not [var portText, var mode and ("awaited" or "together" or "call" or "sweep" or "memory"), var countText])
 {
-    Console.Error.WriteLine("usage: RedisWork <port> awaited|together|sweep|memory <lifecycles>");
+    Console.Error.WriteLine("usage: RedisWork <port> awaited|together|call|sweep|memory <lifecycles>");
     return 2;
 }
 var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{portText},syncTimeout=60000,asyncTimeout=60000,allowAdmin=true");
@@ -41,6 +43,15 @@ async Task LifecycleAsync(long i)
 }
 
 var count = int.Parse(countText);
+if (mode == "call")
+{
+    var absent = Shard.NewRunId(new Shard(0), clock.GetUtcNow());
+    for (var i = 0; i < 300; i++) await registry.GetRunAsync("t1", absent);
+    Process.Start("callgrind_control", "--zero")!.WaitForExit();
+    for (var i = 0; i < count; i++) await registry.GetRunAsync("t1", absent);
+    Process.Start("callgrind_control", "--dump")!.WaitForExit();
+    return 0;
+}
 if (mode == "sweep")
 {
     for (var start = 0; start < count; start += 1000)

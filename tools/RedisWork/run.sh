@@ -1,6 +1,7 @@
 #!/bin/bash
-# Redis work per lifecycle: bash tools/RedisWork/run.sh awaited|together|sweep|memory [lifecycles]
+# Redis work per lifecycle: bash tools/RedisWork/run.sh awaited|together|call|sweep|memory [lifecycles]
 # awaited|together: Redis instructions per lifecycle under callgrind (needs valgrind: apt-get install -y valgrind);
+# call: Redis instructions per call that does no work (a GET of a run that does not exist);
 # sweep: Redis instructions per run to finalize, then to remove, n runs due at once (default 20,000), callgrind too;
 # memory: Redis bytes per run, in all and by kind of key (default 20,000 runs). Needs redis-server.
 set -euo pipefail
@@ -27,6 +28,10 @@ dotnet "$here/bin/Release/net10.0/RedisWork.dll" "$port" "$mode" "$n"
 instructions() { grep -h '^summary:' "$(ls "$out"/cg.*."$1")" | awk '{print $2}'; }
 if [ "$mode" = sweep ]; then
   echo "sweep: finalize $(( $(instructions 1) / n )), remove $(( $(instructions 2) / n )) Redis instructions per run ($n runs)"
+  exit 0
+fi
+if [ "$mode" = call ]; then
+  echo "call: $(( $(instructions 1) / n )) Redis instructions per call ($n calls)"
   exit 0
 fi
 echo "$mode: $(( $(instructions 1) / n )) Redis instructions per lifecycle ($n lifecycles)"
