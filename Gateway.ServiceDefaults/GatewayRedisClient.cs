@@ -19,6 +19,9 @@ public static class GatewayRedisClientExtensions
             // growing to 10 s) kept the API answering 503 for 3-12 s after Redis was back (Faults/RedisKillTests).
             options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
             if (failFast) options.BacklogPolicy = BacklogPolicy.FailFast;
+            // Socket I/O on the thread pool rather than the client's own threads: a reply reached its caller through
+            // two thread hand-offs, a quarter of the API's CPU in the benchmark (docs/benchmarks.md).
+            options.SocketManager = SocketManager.ThreadPool;
         });
         builder.Services.AddHostedService<RedisConnectOnStart>();
         return builder;

@@ -45,7 +45,9 @@ public sealed class GroupCommit
     public Task<ScriptReply> SubmitAsync(Shard shard, Operation operation)
     {
         var queue = queues[shard.Number];
-        var pending = new Pending(operation, new TaskCompletionSource<ScriptReply>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Completed inline: the caller's continuation runs on the thread that completes the batch (which holds no
+        // lock then), not as another thread-pool hand-off per operation.
+        var pending = new Pending(operation, new TaskCompletionSource<ScriptReply>());
         bool start;
         lock (queue.Gate)
         {
