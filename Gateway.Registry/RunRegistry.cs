@@ -49,9 +49,8 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
             return new SpawnedRun(new SpawnResult(SpawnOutcome.Refused, null), null);
         }
         var runId = reply.Text(0);
-        var fields = reply.Fields(1, reply.Values.Length - 1);
         var outcome = reply.Outcome == "ok" ? SpawnOutcome.Created : SpawnOutcome.Duplicate;
-        return new SpawnedRun(new SpawnResult(outcome, runId), fields.Length > 0 ? Parse(runId, fields) : null);
+        return new SpawnedRun(new SpawnResult(outcome, runId), Record(runId, reply.Values[1]));
     }
 
     public async Task<EventResult> AppendEventAsync(string tenant, string runId, RunEvent runEvent) =>
@@ -99,7 +98,7 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
         var reply = await RunAsync(RegistryScripts.Get, shard, runId, tenant);
         return reply.Outcome switch
         {
-            "ok" => new RunLookup(LookupOutcome.Found, Parse(runId, reply.Fields(0, reply.Values.Length))),
+            "ok" => new RunLookup(LookupOutcome.Found, Record(runId, reply.Values[0])),
             "gone" => new RunLookup(LookupOutcome.Gone),
             _ => new RunLookup(LookupOutcome.NotFound),
         };
@@ -109,11 +108,8 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
     public async Task<IReadOnlyList<RunRecord>> ListSessionRunsAsync(string tenant, string sessionKey, int limit = 100)
     {
         var reply = await RunAsync(RegistryScripts.List, SessionShard(tenant, sessionKey), $"{tenant}/{sessionKey}", limit);
-        var runs = new List<RunRecord>();
-        for (var i = 0; i < reply.Values.Length; i += 2 + (int)reply.Number(i + 1))
-        {
-            runs.Add(Parse(reply.Text(i), reply.Fields(i + 2, (int)reply.Number(i + 1))));
-        }
+        var runs = new List<RunRecord>(reply.Values.Length / 2);
+        for (var i = 0; i < reply.Values.Length; i += 2) runs.Add(Record(reply.Text(i), reply.Values[i + 1])!);
         return runs;
     }
 
@@ -254,22 +250,7 @@ public sealed class RunRegistry(RegistryScripts scripts, GroupCommit commit, Reg
 
     public static RunStatus ParseStatus(string status) => Enum.Parse<RunStatus>(status, ignoreCase: true);
 
-    private static RunRecord Parse(string runId, HashEntry[] entries)
-    {
-        var f = entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
-        string? Opt(string name) => f.GetValueOrDefault(name);
-        DateTimeOffset? Time(string name) => f.TryGetValue(name, out var v)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(v, CultureInfo.InvariantCulture))
-            : null;
-        var status = ParseStatus(f["status"]);
-        // a final run keeps its last 'active' time in the hash (finalize does not spend a call on it), but its
-        // context ended with it: no last activity
-        var live = status is RunStatus.Pending or RunStatus.Running;
-        return new RunRecord(
-            runId, f["tenant"], f["session"], Opt("child"), f["task"], Opt("label"),
-            Enum.Parse<SpawnMode>(f["mode"], ignoreCase: true), Enum.Parse<CleanupMode>(f["cleanup"], ignoreCase: true),
-            status, Time("created")!.Value, Time("started"), Time("ended"), Opt("reason"), Opt("error"),
-            long.Parse(f.GetValueOrDefault("seq", "0"), CultureInfo.InvariantCulture), live ? Time("active") : null,
-            Time("timeout_at")!.Value, f.ContainsKey("perr_at"));
-    }
+    /// <summary>A run from its record as a script answered it (<see cref="RunRecordLayout.Read"/>); null if empty.</summary>
+    private static RunRecord? Record(string runId, RedisResult packed) =>
+        (byte[]?)packed is { Length: > 0 } bytes ? RunRecordLayout.Read(runId, bytes) : null;
 }

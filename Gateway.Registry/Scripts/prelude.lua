@@ -462,9 +462,12 @@ local function run_of(id)
 end
 
 -- A new run's record is written at once: the hash may not exist yet, and the TTL the spawn gives it needs it.
+-- Returns it encoded.
 local function run_create(id, run)
-  redis.call('HSET', RUNS, id, encode(run))
+  local packed = encode(run)
+  redis.call('HSET', RUNS, id, packed)
   RECORDS[id] = run
+  return packed
 end
 
 local function run_put(id, run)
@@ -497,19 +500,6 @@ local function run_remove(id)
   RECORDS[id], WRITTEN[id] = false, nil
   forget(RUNS)
   if BULK then BULK_RUNS[#BULK_RUNS + 1] = id else redis.call('HDEL', RUNS, id) end
-end
-
--- A run as the scripts answer it: its fields and values, by name, times as ms digits.
-local function flat_of(run)
-  local out = {}
-  for i = 1, N do
-    local v = run[i]
-    if v ~= nil then
-      out[#out + 1] = RUN_FIELDS[i]
-      out[#out + 1] = type(v) == 'number' and ms(v) or v
-    end
-  end
-  return out
 end
 
 local function is_live(status) return status == 'pending' or status == 'running' end
@@ -987,14 +977,14 @@ local function expire_if_due(id, f)
   return finalize_if_due(id, NOW)
 end
 
--- A run as a read answers it: its fields and values (flat_of; empty if there is no run), and its record (empty
--- if none), after lazy expiry. may_expire(f): whether this reader may finalize the run (GET of another tenant's
--- run must not).
+-- A run as a read answers it, after lazy expiry: its record encoded as stored (RunRecordLayout.Read decodes it),
+-- '' if there is no run; and its record (empty if none). may_expire(f): whether this reader may finalize the run
+-- (GET of another tenant's run must not).
 local function read_answer(id, may_expire)
   local f = run_of(id)
-  if not f then return {}, {} end
+  if not f then return '', {} end
   if (not may_expire or may_expire(f)) and expire_if_due(id, f) then f = run_of(id) end
-  return flat_of(f), f
+  return encode(f), f
 end
 
 -- Retirement: the due entries of this shard go, at most `budget` of them, each at its own deadline (event time:

@@ -1,5 +1,6 @@
 -- Spawn a run. A: id, tenant, session, child, task, label, mode, cleanup, timeout_at, dedupe
--- Reply: 'ok' | 'duplicate' with { id, the run's fields and values... }, or 'full' (admission control).
+-- Reply: 'ok' | 'duplicate' with { id, the run's record encoded as stored ('' if it is gone) }, or 'full'
+-- (admission control).
 -- The run comes back in the same call, so the API answers a spawn with one round trip.
 OPS.spawn = function(A)
   local id, tenant, session = A[1], A[2], A[3]
@@ -15,7 +16,7 @@ OPS.spawn = function(A)
     else
       local existing = redis.call('GET', k('ddp:' .. dedupe))
       if existing then
-        return 'duplicate', { existing, unpack(flat_of(run_of(existing) or {})) }
+        return 'duplicate', { existing, run_of(existing) and encode(run_of(existing)) or '' }
       end
     end
   end
@@ -36,7 +37,7 @@ OPS.spawn = function(A)
     index('ddp', dedupe, NOW + P.dedupe)
     run[R.dedupe] = dedupe
   end
-  run_create(id, run)
+  local packed = run_create(id, run)
   -- The TTL of the shard's runs (and of its index keys) covers the run's bound from the start, so no later change
   -- needs a TTL call: its lease moves, its end and its archive all fall within it.
   local bound = run_bound(timeout_at)
@@ -45,5 +46,5 @@ OPS.spawn = function(A)
 
   join_session(sid, id, bound)
   -- the run as stored, without reading it back
-  return 'ok', { id, unpack(flat_of(run)) }
+  return 'ok', { id, packed }
 end
