@@ -851,6 +851,8 @@ local function bulk_end()
     flush_indexes()
     BULK = nil
   end
+  -- the records the batch changed go with the rest of its changes, not only when the call replies
+  save_records()
 end
 
 -- A dedupe key and the run's pointer to it go together.
