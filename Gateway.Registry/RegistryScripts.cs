@@ -172,7 +172,6 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 /// </summary>
 public sealed record ScriptReply(string Outcome, RedisResult[] Values, IReadOnlyList<Eviction> Evictions)
 {
-
     public static ScriptReply From(RedisResult result)
     {
         var parts = (RedisResult[])result!;
@@ -190,14 +189,6 @@ public sealed record ScriptReply(string Outcome, RedisResult[] Values, IReadOnly
     public string Text(int i) => (string)Values[i]!;
 
     public long Number(int i) => (long)Values[i];
-
-    /// <summary>Values from <paramref name="start"/> on, as hash fields and values, name first.</summary>
-    public HashEntry[] Fields(int start, int count)
-    {
-        var fields = new HashEntry[count / 2];
-        for (var i = 0; i < fields.Length; i++) fields[i] = new HashEntry((string)Values[start + 2 * i]!, (string)Values[start + 2 * i + 1]!);
-        return fields;
-    }
 }
 
 /// <summary>n entries of a registry removed (or finalized) for a reason.</summary>
