@@ -33,5 +33,9 @@ public sealed record RunEventRequest(
 
 public enum LifecyclePhase { Start, End, Error }
 
+/// <summary>Up to <c>RunOperations.MaxEventsPerBatch</c> events of one run, applied in order as one operation.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RunEventsRequest(List<RunEventRequest?>? Events);
+
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RecipientsRequest(IReadOnlyList<string>? Add = null, IReadOnlyList<string>? Remove = null);

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Gateway.Registry;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Api.Contracts;
 
@@ -27,6 +29,17 @@ public sealed record RunResponse(
 }
 
 public sealed record EventAcceptedResponse(string RunId, long Seq, string EntryId);
+
+/// <summary>The answer to <c>POST /v1/runs/{runId}/events/batch</c>: one result per event, in the request's order.</summary>
+public sealed record EventBatchResponse(IReadOnlyList<EventBatchResult> Results);
+
+/// <summary>One event of a batch, answered as if it had been posted alone: its status (202, 400 or 409), with its seq
+/// and entryId when accepted, or the ProblemDetails it would have had.</summary>
+public sealed record EventBatchResult(
+    int Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Seq = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EntryId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ProblemDetails? Problem = null);
 
 /// <summary>The result of a wait (agent.wait): <see cref="Done"/> is false when the wait timed out first.</summary>
 public sealed record WaitResponse(string RunId, RunStatus Status, bool Done, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Error);

@@ -23,6 +23,9 @@ public static class RunEndpoints
         runs.MapPost("/{runId}/events", AppendEventAsync)
             .WithSummary("Append a lifecycle (start, end, error) or agent event; seq must be the run's last seq + 1.")
             .ProducesRunProblems().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        runs.MapPost("/{runId}/events/batch", AppendEventsAsync)
+            .WithSummary($"Append 1 to {RunOperations.MaxEventsPerBatch} events of a run in order, in one request; each is answered as if posted alone.")
+            .ProducesRunProblems().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         runs.MapGet("/{runId}/wait", WaitAsync).WithSummary("Wait until the run ends or timeoutMs passes (like agent.wait).")
             .ProducesRunProblems();
         runs.MapPost("/{runId}/abort", AbortAsync).WithSummary("Abort a live run.")
@@ -56,6 +59,26 @@ public static class RunEndpoints
         if (outcome.Error is { Kind: ErrorKind.Invalid } invalid) return Problems.Invalid(invalid);
         if (outcome.Error is { } error) return Problems.Of(error, context);
         return TypedResults.Accepted($"/v1/runs/{runId}", outcome.Value);
+    }
+
+    /// <summary>The events' results, or the run's 404 or 410 for the whole request when the run is missing (then it
+    /// is missing for every event).</summary>
+    private static async Task<Results<Ok<EventBatchResponse>, ValidationProblem, ProblemHttpResult>> AppendEventsAsync(
+        string runId, RunEventsRequest request, ClaimsPrincipal user, RunOperations operations, HttpContext context)
+    {
+        var outcome = await operations.AppendEventsAsync(user.Tenant(), runId, request.Events);
+        if (outcome.Error is { Kind: ErrorKind.Invalid } invalid) return Problems.Invalid(invalid);
+        if (outcome.Error is { } error) return Problems.Of(error, context);
+        var results = new EventBatchResult[outcome.Value!.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var result = outcome.Value[i];
+            if (result.Error is { Kind: ErrorKind.NotFound or ErrorKind.Gone } missing) return Problems.Of(missing, context);
+            results[i] = result.Error is { } refused
+                ? new EventBatchResult(Problems.Status(refused), Problem: Problems.Details(refused))
+                : new EventBatchResult(StatusCodes.Status202Accepted, result.Value!.Seq, result.Value.EntryId);
+        }
+        return TypedResults.Ok(new EventBatchResponse(results));
     }
 
     private static async Task<Results<Ok<WaitResponse>, ValidationProblem, ProblemHttpResult>> WaitAsync(

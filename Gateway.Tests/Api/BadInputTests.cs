@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -99,6 +101,57 @@ public sealed class BadInputTests(RedisServer redis) : IClassFixture<RedisServer
         Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
     }
 
+    public static TheoryData<string, int, string> BadBatches => new()
+    {
+        { "{\"events\": [", 400, "Invalid value at $" },
+        { "{}", 400, "events: must hold 1 to 100 events." },
+        { "{\"events\": []}", 400, "events: must hold 1 to 100 events." },
+        { $"{{\"events\": [{string.Join(",", Enumerable.Repeat("{\"seq\": 2, \"stream\": \"assistant\"}", 101))}]}}", 400, "events: must hold 1 to 100 events." },
+        { "{\"events\": {\"seq\": 2, \"stream\": \"assistant\"}}", 400, "$.events" },
+        { "{\"evts\": [{\"seq\": 2, \"stream\": \"assistant\"}]}", 400, "evts" },
+        { $"{{\"events\": [{{\"seq\": 2, \"stream\": \"assistant\", \"data\": \"{new string('d', 66_000)}\"}}]}}", 413, "limit is 65536 bytes" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBatches))]
+    public async Task A_bad_batch_of_events_is_refused_as_a_whole_and_stores_nothing(string body, int status, string detail)
+    {
+        await using var api = new GatewayApiFactory(redis);
+        var client = api.ClientFor();
+        var run = await client.SpawnAsync("agent:batches");
+        await client.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
+        var before = await RedisFingerprint.OfAsync(redis);
+
+        var response = await client.PostAsync($"/v1/runs/{run.RunId}/events/batch", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var problem = await response.ProblemAsync(status);
+        Assert.Contains(detail, problem.Detail);
+        Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_events_are_all_refused_stores_nothing()
+    {
+        await using var api = new GatewayApiFactory(redis);
+        var client = api.ClientFor();
+        var run = await client.SpawnAsync("agent:refused");
+        await client.AcceptedAsync(run.RunId, new { seq = 1, stream = "lifecycle", phase = "start" });
+        var before = await RedisFingerprint.OfAsync(redis);
+
+        var response = await client.PostAsJsonAsync($"/v1/runs/{run.RunId}/events/batch",
+            new { events = new object?[] { new { seq = 1, stream = "assistant" }, null, new { seq = 0, stream = "assistant" }, new { seq = 3, stream = "assistant" } } });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray()
+            .Select(r => (r.GetProperty("status").GetInt32(), r.GetProperty("problem").GetProperty("detail").GetString()!)).ToList();
+        Assert.Equal([409, 400, 400, 409], results.Select(r => r.Item1));
+        Assert.Contains("Duplicate event: seq 1", results[0].Item2);
+        Assert.Contains("event: must be an object.", results[1].Item2);
+        Assert.Contains("seq: must be between 1", results[2].Item2);
+        Assert.Contains("Out-of-order event: seq 3", results[3].Item2);
+        Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
+    }
+
     [Fact]
     public async Task An_event_for_a_finished_run_answers_409_and_stores_nothing()
     {
@@ -127,6 +180,7 @@ public sealed class BadInputTests(RedisServer redis) : IClassFixture<RedisServer
         var before = await RedisFingerprint.OfAsync(redis);
 
         var late = await (await client.EventAsync(run.RunId, new { seq = 2, stream = "assistant" })).ProblemAsync(410);
+        await (await client.PostAsJsonAsync($"/v1/runs/{run.RunId}/events/batch", new { events = new[] { new { seq = 2, stream = "assistant" } } })).ProblemAsync(410);
 
         Assert.Contains($"Run '{run.RunId}' has been removed by retention", late.Detail);
         Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
@@ -145,6 +199,7 @@ public sealed class BadInputTests(RedisServer redis) : IClassFixture<RedisServer
         {
             await (await client.GetAsync($"/v1/runs/{id}")).ProblemAsync(404);
             await (await client.EventAsync(id, new { seq = 1, stream = "assistant" })).ProblemAsync(404);
+            await (await client.PostAsJsonAsync($"/v1/runs/{id}/events/batch", new { events = new[] { new { seq = 1, stream = "assistant" } } })).ProblemAsync(404);
             await (await client.GetAsync($"/v1/runs/{id}/wait?timeoutMs=10")).ProblemAsync(404);
             await (await client.PostAsync($"/v1/runs/{id}/abort", null)).ProblemAsync(404);
             await (await client.PostAsJsonAsync($"/v1/runs/{id}/recipients", new { add = new[] { "c" } })).ProblemAsync(404);

@@ -94,6 +94,41 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
     }
 
     [Fact]
+    public async Task A_batch_of_events_is_answered_event_by_event_as_if_each_were_posted_alone()
+    {
+        await using var api = new GatewayApiFactory(redis);
+        var client = api.ClientFor();
+        var run = await client.SpawnAsync("agent:batch");
+        object[] events =
+        [
+            new { seq = 1, stream = "lifecycle", phase = "start" },
+            new { seq = 2, stream = "assistant", data = new { text = "hello" } },
+            new { seq = 2, stream = "assistant", data = new { text = "again" } },  // a duplicate: refused alone
+            new { seq = 3, stream = "Not A Stream" },                              // invalid: refused alone, stores nothing
+            new { seq = 3, stream = "lifecycle", phase = "end" },
+            new { seq = 4, stream = "tool" },                                      // after the end
+        ];
+
+        var response = await client.PostAsJsonAsync($"/v1/runs/{run.RunId}/events/batch", new { events });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([202, 202, 409, 400, 202, 409], results.Select(r => r.GetProperty("status").GetInt32()));
+        Assert.Equal([1L, 2L, 3L], results.Where(r => r.TryGetProperty("seq", out _)).Select(r => r.GetProperty("seq").GetInt64()));
+        Assert.All(results.Where(r => r.GetProperty("status").GetInt32() == 202), r => Assert.Matches(@"^\d+-\d+$", r.GetProperty("entryId").GetString()));
+        Assert.Contains("Duplicate event: seq 2 was already accepted", results[2].GetProperty("problem").GetProperty("detail").GetString());
+        Assert.Equal(409, results[2].GetProperty("problem").GetProperty("status").GetInt32());
+        Assert.StartsWith("must be 'lifecycle' or an agent stream name", results[3].GetProperty("problem").GetProperty("errors").GetProperty("stream")[0].GetString());
+        Assert.Contains("has already finished (status ok)", results[5].GetProperty("problem").GetProperty("detail").GetString());
+        var ended = await client.RunAsync(run.RunId);
+        Assert.Equal((RunStatus.Ok, 3L), (ended.Status, ended.LastSeq));
+        var log = await api.Registry.ReadEventsAsync("tenant-a", "agent:batch", null);
+        var stored = log.Where(e => e.Type == "event").ToList();
+        Assert.Equal(["start", "assistant", "end"], stored.Select(e => e.Fields["kind"]));
+        Assert.Equal("{\"text\":\"hello\"}", stored[1].Fields["data"]);
+    }
+
+    [Fact]
     public async Task A_lifecycle_error_is_recorded_on_the_run_as_pending()
     {
         await using var api = new GatewayApiFactory(redis);
@@ -232,6 +267,7 @@ public sealed class RunEndpointTests(RedisServer redis) : IClassFixture<RedisSer
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Contains("/v1/runs", paths);
         Assert.Contains("/v1/runs/{runId}/events", paths);
+        Assert.Contains("/v1/runs/{runId}/events/batch", paths);
         Assert.Contains("/v1/sessions/{sessionKey}/events", paths);
         Assert.Contains("/v1/registry", paths);
         Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
