@@ -43,7 +43,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
             ? await WebSocketPool.OpenAsync(apiUrl, apiKey, options.Connections, ct) : null;
         var runTag = $"b{Guid.NewGuid().ToString("N")[..6]}";
         ILoadGenerator NewLoad() => sockets is null
-            ? new HttpLoadGenerator(http, runTag)
+            ? new HttpLoadGenerator(http, runTag, options.Batch)
             : new WebSocketLoadGenerator(sockets.Connections, runTag, options.Batch);
         var baseline = await RedisStats.ReadAsync(masters);
 
@@ -133,7 +133,7 @@ public sealed class BenchRun(BenchOptions options, Func<string, IPhase> phase)
             Protocol = options.Protocol.ToString().ToLowerInvariant(),
             // HTTP/1.1 carries one session in flight per connection; the WebSocket protocol multiplexes them
             Connections = sockets?.Connections.Count ?? options.Concurrency,
-            Batch = sockets is null ? 1 : options.Batch,
+            Batch = options.Batch,
             Stack = (stack is null ? $"target {options.Target}" : "own stack") + (nodes.IsCluster ? $", redis cluster of {masters.Count} masters" : ""),
             LoadAverageStart = loadAverage,
             DurationS = Math.Round(duration, 2),

@@ -18,7 +18,7 @@ var sweeperPid = new Option<int?>("--sweeper-pid") { Description = "With --targe
 var redisCluster = new Option<bool>("--redis-cluster") { Description = "Own stack: a Redis Cluster of 3 masters with a replica each (the AppHost's Redis:Topology=cluster) instead of one redis-server." };
 var protocol = new Option<BenchProtocol>("--protocol") { Description = "http: the HTTP API, one connection per session in flight; ws: the WebSocket protocol /v1/ws (docs/websocket.md).", DefaultValueFactory = _ => BenchProtocol.Http };
 var connections = new Option<int>("--connections") { Description = "With --protocol ws: WebSocket connections the sessions in flight share.", DefaultValueFactory = _ => 4 };
-var batch = new Option<int>("--batch") { Description = "With --protocol ws: events of a session per runs.events request (1: one request per event, as over HTTP).", DefaultValueFactory = _ => 1 };
+var batch = new Option<int>("--batch") { Description = "Events of a session per request: runs.events over ws, POST /v1/runs/{runId}/events/batch over http (1: one request per event, POST /events over http).", DefaultValueFactory = _ => 1 };
 var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 var sweepEntries = new Option<int>("--sweep-entries") { Description = "Live runs for the large idle-sweep and eviction measure.", DefaultValueFactory = _ => 1_000_000 };
 var maxMinutes = new Option<int>("--max-minutes") { Description = "Stop the whole run after this long, whatever it is doing.", DefaultValueFactory = _ => 60 };
@@ -69,8 +69,8 @@ IEnumerable<string> Problems(ParseResult parse)
     if (parse.GetValue(protocol) == BenchProtocol.Ws && parse.GetValue(connections) > parse.GetValue(concurrency)) yield return "--connections must not exceed --concurrency (a connection without a session in flight measures nothing).";
     // a session has at most 5 events; runs.events takes 1..100 (docs/websocket.md)
     if (parse.GetValue(batch) is < 1 or > 100) yield return "--batch must be 1..100.";
-    if (parse.GetValue(protocol) == BenchProtocol.Http && (parse.GetResult(connections) is { Implicit: false } || parse.GetResult(batch) is { Implicit: false }))
-        yield return "--connections and --batch apply to --protocol ws (over HTTP each session in flight has its connection and each event its request).";
+    if (parse.GetValue(protocol) == BenchProtocol.Http && parse.GetResult(connections) is { Implicit: false })
+        yield return "--connections applies to --protocol ws (over HTTP each session in flight has its connection).";
     if (parse.GetValue(sweepEntries) < 1_000) yield return "--sweep-entries must be at least 1,000.";
     if (parse.GetValue(maxMinutes) < 1) yield return "--max-minutes must be at least 1.";
     if (parse.GetValue(target) is not { } url) yield break;

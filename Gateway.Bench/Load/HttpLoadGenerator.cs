@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using static Gateway.Bench.Load.SessionEvents;
 
 namespace Gateway.Bench.Load;
 
 /// <summary>
 /// Drives the workload of <see cref="SessionPlan"/> through the HTTP API with a fixed number of sessions in
-/// flight. Each request's latency (send to last response byte) goes into one histogram; failures are counted
-/// by status code (or exception type).
+/// flight: a session's events one per request (<c>POST /events</c>) with <paramref name="batch"/> 1, else in
+/// <c>POST /events/batch</c> requests of up to <paramref name="batch"/> events. Each request's latency (send to
+/// last response byte) goes into one histogram; failures are counted by status code (or exception type), an event
+/// a batch refused as <c>event:&lt;status&gt;</c>.
 /// </summary>
-public sealed class HttpLoadGenerator(HttpClient http, string runTag) : LoadGenerator<HttpClient>
+public sealed class HttpLoadGenerator(HttpClient http, string runTag, int batch = 1) : LoadGenerator<HttpClient>
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -22,19 +25,29 @@ public sealed class HttpLoadGenerator(HttpClient http, string runTag) : LoadGene
         var spawn = Body($$"""{"requesterSessionKey":"{{runTag}}-{{plan.Ticket}}","childSessionKey":"{{runTag}}-{{plan.Child}}","task":"answer the ticket","spawnMode":"session"}""");
         var location = await SendAsync("/v1/runs", spawn, HttpStatusCode.Created, cancellationToken);
         if (location is null) return;
-        var events = location + "/events";
-        if (await SendAsync(events, Start, HttpStatusCode.Accepted, cancellationToken) is null) return;
-        foreach (var agentEvent in AgentEvents)
+        var events = Of(plan);
+        for (var from = 0; from < events.Length; from += batch)
         {
-            if (await SendAsync(events, agentEvent, HttpStatusCode.Accepted, cancellationToken) is null) return;
+            var sent = batch == 1
+                ? await SendAsync(location + "/events", events[from], HttpStatusCode.Accepted, cancellationToken)
+                : await SendAsync(location + "/events/batch", Batch(events.AsSpan(from, Math.Min(batch, events.Length - from))),
+                    HttpStatusCode.OK, cancellationToken);
+            if (sent is null) return;
         }
-        _ = plan.Ending switch
+        if (plan.Ending == SessionEnding.Aborted) await SendAsync(location + "/abort", [], HttpStatusCode.OK, cancellationToken);
+    }
+
+    private static byte[] Batch(ReadOnlySpan<byte[]> events)
+    {
+        var body = new List<byte>(32 + events.Length * 64);
+        body.AddRange("{\"events\":["u8);
+        for (var i = 0; i < events.Length; i++)
         {
-            SessionEnding.Completed => await SendAsync(events, End, HttpStatusCode.Accepted, cancellationToken),
-            SessionEnding.Error => await SendAsync(events, ErrorEnd, HttpStatusCode.Accepted, cancellationToken),
-            SessionEnding.Aborted => await SendAsync(location + "/abort", [], HttpStatusCode.OK, cancellationToken),
-            _ => location,
-        };
+            if (i > 0) body.Add((byte)',');
+            body.AddRange(events[i]);
+        }
+        body.AddRange("]}"u8);
+        return [.. body];
     }
 
     /// <summary>POSTs a JSON body; returns the run's path (from Location, else the request path) or null on failure.</summary>
@@ -53,6 +66,11 @@ public sealed class HttpLoadGenerator(HttpClient http, string runTag) : LoadGene
                 Fail(((int)response.StatusCode).ToString());
                 return null;
             }
+            if (expected == HttpStatusCode.OK && RefusedEvent(await response.Content.ReadAsByteArrayAsync(cancellationToken)) is { } refused)
+            {
+                Fail($"event:{refused}");
+                return null;
+            }
             return response.Headers.Location?.OriginalString ?? path;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -60,6 +78,19 @@ public sealed class HttpLoadGenerator(HttpClient http, string runTag) : LoadGene
             Fail(ex.GetType().Name);
             return null;
         }
+    }
+
+    /// <summary>The status of the first event a batch's answer (<c>{"results":[{"status":…},…]}</c>) did not accept, if any;
+    /// null for any other answer.</summary>
+    private static int? RefusedEvent(byte[] answer)
+    {
+        var json = new Utf8JsonReader(answer);
+        while (json.Read())
+        {
+            if (json.TokenType == JsonTokenType.PropertyName && json.CurrentDepth == 3 && json.ValueTextEquals("status"u8)
+                && json.Read() && json.GetInt32() is var status and not 202) return status;
+        }
+        return null;
     }
 
     /// <summary>One pooled HTTP/1.1 client for the load: a connection per session in flight, kept open.</summary>

@@ -9,7 +9,7 @@ public static class ResultTable
     public static Table Build(BenchResult r)
     {
         var table = new Table().Title($"Gateway benchmark: {r.Sessions:N0} sessions, {r.Concurrency} in flight over {r.Protocol} " +
-                $"({r.Connections} connections{(r.Protocol == "ws" ? $", {r.Batch} events per request" : "")}; {r.Stack})")
+                $"({r.Connections} connections, {r.Batch} events per request; {r.Stack})")
             .AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("target").AddColumn("met");
         void Row(string name, object? value, string target = "", bool? met = null) =>
             table.AddRow(Markup.Escape(name), Markup.Escape(Format(value)), Markup.Escape(target),

@@ -85,6 +85,23 @@ public sealed class BenchmarkRunTests
     }
 
     [Fact]
+    public async Task Over_http_a_batch_size_sends_a_sessions_events_in_batch_requests_and_drains_every_registry()
+    {
+        _ = RedisServer.Executable;
+        var (exitCode, output, errors) = await RunBenchAsync(
+            "--sessions", "1000", "--concurrency", "32", "--batch", "5", "--sweep-entries", "1000", "--json", "--max-minutes", "3");
+
+        Assert.True(exitCode == 0, $"Gateway.Bench exited with {exitCode}:\n{errors}\n{output}");
+        var result = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]).RootElement;
+        Assert.Equal(("http", 5), (result.GetProperty("protocol").GetString(), result.GetProperty("batch").GetInt32()));
+        Assert.Equal(1000, result.GetProperty("sessions").GetInt64());
+        // Every event of every batch accepted (a refused one counts as failed), in 2.05 requests a session as over ws.
+        Assert.Equal(0, result.GetProperty("failed_requests").GetInt64());
+        Assert.Equal(2050, result.GetProperty("requests").GetInt64());
+        Assert.Equal(0, result.GetProperty("redis_keys_after_drain").GetInt64());
+    }
+
+    [Fact]
     public async Task Against_the_redis_cluster_each_master_reports_its_shards_cpu_and_round_trips()
     {
         var (exitCode, output, errors) = await RunBenchAsync(
