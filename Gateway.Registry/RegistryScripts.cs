@@ -86,13 +86,13 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
         var db = redis.GetDatabase();
         try
         {
-            return await db.ExecuteAsync("FCALL", args);
+            return await db.ExecuteAsync("FCALL", args).OrLostAsync(redis);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("Function not found", StringComparison.Ordinal))
         {
             // A node that never had it, or lost it (restarted without persistence): nothing ran. Load it, call again.
             await LoadAsync();
-            return await db.ExecuteAsync("FCALL", args);
+            return await db.ExecuteAsync("FCALL", args).OrLostAsync(redis);
         }
     }
 
@@ -101,7 +101,7 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
     {
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
-            await server.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", Library.Source);
+            await server.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", Library.Source).OrLostAsync(redis);
         }
     }
 

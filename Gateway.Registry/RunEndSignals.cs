@@ -101,7 +101,7 @@ public sealed class RunEndSignals
         {
             if (!subscriptions.TryGetValue(shard.Number, out subscribing!) || subscribing.IsFaulted || subscribing.IsCanceled)
             {
-                subscribing = redis.GetSubscriber().SubscribeAsync(Channel(shard), (_, message) => OnEnded(shard, message));
+                subscribing = redis.GetSubscriber().SubscribeAsync(Channel(shard), (_, message) => OnEnded(shard, message)).OrLostAsync(redis);
                 subscriptions[shard.Number] = subscribing;
             }
         }

@@ -68,7 +68,7 @@ public sealed class ShardLeases(IConnectionMultiplexer redis, IOptions<SweeperOp
     public async Task<LeaseChanges> RefreshAsync()
     {
         var started = time.GetTimestamp();
-        var live = (int)await Db.ScriptEvaluateAsync(HeartbeatScript, [SweepersKey], [InstanceId, Ms(options.LeaseDuration)]);
+        var live = (int)await Db.ScriptEvaluateAsync(HeartbeatScript, [SweepersKey], [InstanceId, Ms(options.LeaseDuration)]).OrLostAsync(redis);
         var fairShare = (shards + live - 1) / Math.Max(live, 1);
 
         var renewed = await Task.WhenAll(Held.Select(async shard => (Shard: shard, Ours: await ClaimAsync(shard))));
@@ -108,13 +108,13 @@ public sealed class ShardLeases(IConnectionMultiplexer redis, IOptions<SweeperOp
         Publish([]);
         renewedAt = 0;
         await Task.WhenAll(shardsHeld.Select(ReleaseAsync));
-        await Db.SortedSetRemoveAsync(SweepersKey, InstanceId);
+        await Db.SortedSetRemoveAsync(SweepersKey, InstanceId).OrLostAsync(redis);
     }
 
     private async Task<bool> ClaimAsync(int shard) =>
-        (int)await Db.ScriptEvaluateAsync(ClaimScript, [LeaseKey(shard)], [InstanceId, Ms(options.LeaseDuration)]) == 1;
+        (int)await Db.ScriptEvaluateAsync(ClaimScript, [LeaseKey(shard)], [InstanceId, Ms(options.LeaseDuration)]).OrLostAsync(redis) == 1;
 
-    private Task ReleaseAsync(int shard) => Db.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(shard)], [InstanceId]);
+    private Task ReleaseAsync(int shard) => Db.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(shard)], [InstanceId]).OrLostAsync(redis);
 
     private void Publish(List<int> shardsHeld) => Volatile.Write(ref held, shardsHeld.Order().ToArray());
 

@@ -52,8 +52,17 @@ public sealed class RedisKillTests(ITestOutputHelper output)
                 killedAt.Add(seed.Now); // once it is dead: every acknowledgement it gave came before this
                 await redis.StartAsync();
                 var restarted = seed.Now;
-                var firstAck = await Eventually.ValueAsync(() => Task.FromResult(seed.Acks.FirstOrDefault(a => a.At > restarted)), a => a is not null,
-                    "the API acknowledges a write again, by itself, after Redis restarted from its AOF", TimeSpan.FromSeconds(60));
+                Ack? firstAck;
+                try
+                {
+                    firstAck = await Eventually.ValueAsync(() => Task.FromResult(LoadAlive(seed, load).Acks.FirstOrDefault(a => a.At > restarted)), a => a is not null,
+                        "the API acknowledges a write again, by itself, after Redis restarted from its AOF", TimeSpan.FromSeconds(60));
+                }
+                catch
+                {
+                    output.WriteLine($"gateway-api's last lines:\n{api.Dump()}");
+                    throw;
+                }
                 recoveries.Add(firstAck!.At - restarted);
                 output.WriteLine($"kill {kill + 1}/{Kills}: redis-server SIGKILLed at {killedAt[^1].TotalSeconds:F1} s, 2xx again {recoveries[^1].TotalSeconds:F1} s after its restart");
             }
@@ -93,11 +102,15 @@ public sealed class RedisKillTests(ITestOutputHelper output)
     private static async Task AwaitLoadAsync(SeedClients seed, TimeSpan duration, Task load)
     {
         var until = seed.Now + duration;
-        await Eventually.TrueAsync(() =>
-        {
-            if (load.IsFaulted) Assert.Fail($"the load failed: {string.Join("; ", seed.Unexpected)}");
-            return seed.Acks.Count > 0 && seed.Acks[^1].At > until;
-        }, $"{duration.TotalSeconds} s of acknowledged load", duration + TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => LoadAlive(seed, load).Acks.Count > 0 && seed.Acks[^1].At > until,
+            $"{duration.TotalSeconds} s of acknowledged load", duration + TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>The clients, or a failure naming why their load stopped (a worker ends at its first unexpected answer).</summary>
+    private static SeedClients LoadAlive(SeedClients seed, Task load)
+    {
+        if (seed.Unexpected.Count > 0 || load.IsFaulted) Assert.Fail($"the load failed: {string.Join("; ", seed.Unexpected)}");
+        return seed;
     }
 
     /// <summary>The acknowledged operations the registry no longer shows: a spawn whose run is unknown, an event

@@ -120,9 +120,10 @@ public sealed class SeedClients(HttpClient api, string tag, int requesterSession
             {
                 response = await api.SendAsync(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) });
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                unexpected.Enqueue($"{kind} {path}: {ex.Message}");
+                // a refused connection, or no answer within the client's timeout: a break of the contract too
+                unexpected.Enqueue($"{kind} {path}: {ex.GetType().Name}: {ex.Message}");
                 throw;
             }
             using (response)

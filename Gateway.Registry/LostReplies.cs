@@ -1,0 +1,45 @@
+using StackExchange.Redis;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// A backstop for a Redis call whose reply never comes. StackExchange.Redis times out what it sent, but a call
+/// queued on a connection while that connection is being torn down is neither answered nor timed out (a race
+/// between its RecordConnectionFailed and EnqueueInsideWriteLock, StackExchange.Redis issue #2742). One such call
+/// held its shard's group commit, and so every operation of that shard, for good after Redis was SIGKILLed under
+/// load (Faults/RedisKillTests, once in CI). Past twice the client's timeout the call is given up as a
+/// <see cref="RedisTimeoutException"/>: its caller sees what any timeout shows (503 and retry; whether it ran
+/// is unknown), and what waited behind it goes on.
+/// </summary>
+public static class LostReplies
+{
+    public static async Task<T> OrLostAsync<T>(this Task<T> call, IConnectionMultiplexer redis)
+    {
+        try
+        {
+            return await call.WaitAsync(Backstop(redis));
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            throw Lost(redis);
+        }
+    }
+
+    public static async Task OrLostAsync(this Task call, IConnectionMultiplexer redis)
+    {
+        try
+        {
+            await call.WaitAsync(Backstop(redis));
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            throw Lost(redis);
+        }
+    }
+
+    private static TimeSpan Backstop(IConnectionMultiplexer redis) => TimeSpan.FromMilliseconds(2 * Math.Max(redis.TimeoutMilliseconds, 1000));
+
+    private static RedisTimeoutException Lost(IConnectionMultiplexer redis) => new(
+        $"Redis did not answer within {Backstop(redis).TotalSeconds:0.#} s, and the client never timed the call out: given up as lost.",
+        CommandStatus.Unknown);
+}
