@@ -58,6 +58,20 @@ public abstract class ModelBasedTests(IRedisStore redis)
         var log = new StringBuilder();
         var ids = new List<string>();
         var bursts = 0;
+        // A burst's registry calls wait here until the model has answered each of them, then all go at once, back
+        // to back: with the model's work between them, one call could come back before the next was sent (no batch).
+        List<TaskCompletionSource>? burstGate = null;
+
+        async Task<T> Send<T>(Func<Task<T>> call)
+        {
+            if (burstGate is { } gate)
+            {
+                var go = new TaskCompletionSource();
+                gate.Add(go);
+                await go.Task.ConfigureAwait(false); // (released inline, in order: each call is submitted before the next)
+            }
+            return await call();
+        }
 
         for (var step = 0; step < 80; step++)
         {
@@ -85,7 +99,7 @@ public abstract class ModelBasedTests(IRedisStore redis)
                     expected.Add(model.Event(id, tenant, e, now));
                 }
                 // (submitted at once, before the next operation: an async method runs to its first await)
-                var actual = seqs.Length == 1 ? Alone() : h.Registry.AppendEventsAsync(tenant, id, events);
+                var actual = Send(() => seqs.Length == 1 ? Alone() : h.Registry.AppendEventsAsync(tenant, id, events));
                 return Check();
 
                 async Task<IReadOnlyList<EventResult>> Alone() => [await h.Registry.AppendEventAsync(tenant, id, events[0])];
@@ -107,7 +121,7 @@ public abstract class ModelBasedTests(IRedisStore redis)
                 log.AppendLine($"{step}: abort {id[..6]}");
                 model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
                 var expected = model.Abort(id, tenant, now);
-                var actual = h.Registry.AbortRunAsync(tenant, id);
+                var actual = Send(() => h.Registry.AbortRunAsync(tenant, id));
                 return Check();
 
                 async Task Check() => Assert.Equal(expected, (await actual).Outcome);
@@ -122,7 +136,7 @@ public abstract class ModelBasedTests(IRedisStore redis)
                 // (nothing to add or remove is a read: it retires nothing)
                 if (add.Length + remove.Length > 0) model.Retire(RegistryModel.ShardOf(id), now, options.RetirePerWrite);
                 var expected = model.Recipients(id, tenant, add, remove, now);
-                var actual = h.Registry.UpdateRecipientsAsync(tenant, id, add, remove);
+                var actual = Send(() => h.Registry.UpdateRecipientsAsync(tenant, id, add, remove));
                 return Check();
 
                 async Task Check() => Assert.Equal(expected, (await actual).Outcome);
@@ -174,10 +188,13 @@ public abstract class ModelBasedTests(IRedisStore redis)
                     var id = Pick(random, ids, model);
                     var seq = model.Runs.TryGetValue(id, out var r) ? r.Seq : 0;
                     var burst = new List<Task>();
+                    var gate = burstGate = [];
                     if (random.Next(2) == 0) burst.Add(EventsAsync(id, [.. Enumerable.Range(0, random.Next(2, 7)).Select(_ => (long?)null)]));
                     else for (var n = random.Next(2, 7); n > 0; n--) burst.Add(EventAsync(id, ++seq));
                     if (random.Next(3) == 0) burst.Add(AbortAsync(id));
                     if (random.Next(3) == 0) burst.Add(RecipientsAsync(id));
+                    burstGate = null;
+                    foreach (var go in gate) go.SetResult();
                     await Task.WhenAll(burst);
                     // (of three operations or more: the first goes at once, the others wait for it and go together)
                     if (burst.Count > 2) bursts++;
