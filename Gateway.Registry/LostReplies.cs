@@ -9,7 +9,9 @@ namespace Gateway.Registry;
 /// held its shard's group commit, and so every operation of that shard, for good after Redis was SIGKILLed under
 /// load (Faults/RedisKillTests, once in CI). Past twice the client's timeout the call is given up as a
 /// <see cref="RedisTimeoutException"/>: its caller sees what any timeout shows (503 and retry; whether it ran
-/// is unknown), and what waited behind it goes on.
+/// is unknown), and what waited behind it goes on. A call the client cancels as its connection fails (seen while a
+/// restarted Redis was loading its AOF) is a <see cref="RedisConnectionException"/> too, not a cancellation the
+/// API would answer 500 (Faults/RedisKillTests, once in CI).
 /// </summary>
 public static class LostReplies
 {
@@ -23,6 +25,10 @@ public static class LostReplies
         {
             throw Lost(redis);
         }
+        catch (OperationCanceledException) when (call.IsCanceled)
+        {
+            throw Canceled();
+        }
     }
 
     public static async Task OrLostAsync(this Task call, IConnectionMultiplexer redis)
@@ -35,7 +41,14 @@ public static class LostReplies
         {
             throw Lost(redis);
         }
+        catch (OperationCanceledException) when (call.IsCanceled)
+        {
+            throw Canceled();
+        }
     }
+
+    private static RedisConnectionException Canceled() => new(ConnectionFailureType.None,
+        "The Redis client canceled the call as its connection failed (Redis restarting or loading): whether it ran is unknown.");
 
     private static TimeSpan Backstop(IConnectionMultiplexer redis) => TimeSpan.FromMilliseconds(2 * Math.Max(redis.TimeoutMilliseconds, 1000));
 

@@ -60,6 +60,12 @@ public sealed class RedisKillTests(ITestOutputHelper output)
                 }
                 catch
                 {
+                    // each error the API logged (its first lines: the exception and its message), then its last lines
+                    var lines = api.Output;
+                    foreach (var i in Enumerable.Range(0, lines.Count).Where(i => lines[i].StartsWith("fail:", StringComparison.Ordinal)).Take(10))
+                    {
+                        output.WriteLine(string.Join('\n', lines.Skip(i).Take(4)));
+                    }
                     output.WriteLine($"gateway-api's last lines:\n{api.Dump()}");
                     throw;
                 }

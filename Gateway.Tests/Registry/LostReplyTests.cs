@@ -26,6 +26,18 @@ public sealed class LostReplyTests(RedisServer redis) : IClassFixture<RedisServe
     }
 
     [Fact]
+    public async Task A_call_the_client_cancels_is_a_connection_failure_not_a_cancellation()
+    {
+        await using var client = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var canceled = new TaskCompletionSource<RedisResult>();
+        canceled.SetCanceled();
+
+        var failure = await Assert.ThrowsAsync<RedisConnectionException>(() => canceled.Task.OrLostAsync(client));
+        Assert.Contains("canceled the call", failure.Message);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => ((Task)canceled.Task).OrLostAsync(client));
+    }
+
+    [Fact]
     public async Task A_reply_or_an_error_from_Redis_passes_as_it_was()
     {
         await using var client = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
