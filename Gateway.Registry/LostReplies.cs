@@ -6,8 +6,9 @@ namespace Gateway.Registry;
 /// A backstop for a Redis call whose reply never comes. StackExchange.Redis times out what it sent, but a call
 /// queued on a connection while that connection is being torn down is neither answered nor timed out (a race
 /// between its RecordConnectionFailed and EnqueueInsideWriteLock, StackExchange.Redis issue #2742). One such call
-/// held its shard's group commit, and so every operation of that shard, for good after Redis was SIGKILLed under
-/// load (Faults/RedisKillTests, once in CI). Past twice the client's timeout the call is given up as a
+/// would hold its shard's group commit, and so every operation of that shard, for good: the likeliest cause of the
+/// API acknowledging nothing for 60 s after Redis was SIGKILLed under load (Faults/RedisKillTests, once in CI; not
+/// reproduced here). The two overloads are kept apart rather than one awaiting the other: this is on every call's path. Past twice the client's timeout the call is given up as a
 /// <see cref="RedisTimeoutException"/>: its caller sees what any timeout shows (503 and retry; whether it ran
 /// is unknown), and what waited behind it goes on. A call the client cancels as its connection fails (seen while a
 /// restarted Redis was loading its AOF) is a <see cref="RedisConnectionException"/> too, not a cancellation the
