@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Nerdbank.MessagePack;
 using StackExchange.Redis;
 
 namespace Gateway.Registry;
@@ -172,9 +174,14 @@ public sealed class RegistryScripts(IConnectionMultiplexer redis, RetentionPolic
 /// </summary>
 public sealed record ScriptReply(string Outcome, RedisResult[] Values, IReadOnlyList<Eviction> Evictions)
 {
+    /// <summary>The reply from the MessagePack string the script packed (<c>cmsgpack.pack</c> of its reply table),
+    /// each value as Redis would have converted it from Lua: a string as a bulk string, a number as an integer
+    /// (truncated), true as 1, nil and false as null, a table as an array up to its first hole.</summary>
     public static ScriptReply From(RedisResult result)
     {
-        var parts = (RedisResult[])result!;
+        var packed = (ReadOnlyMemory<byte>)(byte[])result!;
+        var reader = new MessagePackReader(packed);
+        var parts = (RedisResult[])Read(ref reader)!;
         var counts = (RedisResult[])parts[2]!;
         var evictions = new Eviction[counts.Length / 2];
         for (var i = 0; i < evictions.Length; i++)
@@ -187,6 +194,50 @@ public sealed record ScriptReply(string Outcome, RedisResult[] Values, IReadOnly
     }
 
     public string Text(int i) => (string)Values[i]!;
+
+    private static RedisResult Read(ref MessagePackReader reader)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Nil:
+                reader.ReadNil();
+                return RedisResult.Create(RedisValue.Null);
+            case MessagePackType.Boolean:
+                return RedisResult.Create(reader.ReadBoolean() ? 1 : RedisValue.Null);
+            case MessagePackType.Integer:
+                return RedisResult.Create(reader.ReadInt64());
+            case MessagePackType.Float:
+                return RedisResult.Create((long)reader.ReadDouble());
+            case MessagePackType.Array:
+            {
+                var items = new RedisResult[reader.ReadArrayHeader()];
+                for (var i = 0; i < items.Length; i++) items[i] = Read(ref reader);
+                return RedisResult.Create(items);
+            }
+            case MessagePackType.Map:
+            {
+                // a Lua table with holes (cmsgpack packs it as a map): its values from index 1 to the first hole
+                var byIndex = new Dictionary<long, RedisResult>();
+                for (var n = reader.ReadMapHeader(); n > 0; n--)
+                {
+                    var key = reader.NextMessagePackType == MessagePackType.Integer ? reader.ReadInt64() : Skip(ref reader);
+                    byIndex[key] = Read(ref reader);
+                }
+                var items = new List<RedisResult>();
+                while (byIndex.TryGetValue(items.Count + 1, out var item)) items.Add(item);
+                return RedisResult.Create([.. items]);
+            }
+            default:
+                var text = reader.ReadStringSequence()!.Value;
+                return RedisResult.Create(text.IsSingleSegment ? text.First : (ReadOnlyMemory<byte>)text.ToArray());
+        }
+
+        static long Skip(ref MessagePackReader reader)
+        {
+            reader.Skip(default);
+            return 0;
+        }
+    }
 
     public long Number(int i) => (long)Values[i];
 }

@@ -937,8 +937,10 @@ local function make_room_for_run()
 end
 
 -- Every script ends here, and every reply has one shape (RegistryScripts.cs reads it as a ScriptReply):
--- { outcome, { values... }, { "registry:reason", n, ... } }. The eviction counts of the call also go to the
--- shard's counters (read by GET /v1/registry); the runs that ended are announced to their waiters.
+-- { outcome, { values... }, { "registry:reason", n, ... } }, as one MessagePack string: cmsgpack packs it in one C
+-- call, where Redis turned a table reply into RESP field by field, each nested table costing ~4,000 instructions (a
+-- fifth of a call that does little). The eviction counts of the call also go to the shard's counters (read by GET
+-- /v1/registry); the runs that ended are announced to their waiters.
 local function reply(outcome, values)
   for name in pairs(MOVES) do apply_moves(name) end
   save_records()
@@ -957,7 +959,7 @@ local function reply(outcome, values)
   -- the channel is in the shard's slot, so on a Redis Cluster the message stays on that slot's master and its
   -- replicas (PUBLISH is broadcast to every node of a cluster).
   if #ENDED > 0 then redis.call('SPUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
-  return { outcome, values or {}, evictions }
+  return cmsgpack.pack({ outcome, values or {}, evictions })
 end
 
 -- Outcome for a run id that has no record: "gone" if a tombstone remembers it.
