@@ -1,6 +1,7 @@
 using System.Text;
 using Gateway.Registry;
 using Gateway.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace Gateway.Tests.Registry;
 
@@ -18,6 +19,12 @@ public abstract class ModelBasedTests(IRedisStore redis)
          TimeSpan.FromMinutes(61), TimeSpan.FromHours(3)];
 
     private static readonly int[] Timeouts = [0, 30, 600, 3600];
+
+    /// <summary>Keeps the Redis node of its key busy for ARGV[1] ms.</summary>
+    private const string BusyScript = """
+        local t0 = redis.call('TIME')
+        repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) >= tonumber(ARGV[1]) * 1000
+        """;
     private static readonly string[] Sessions = ["s1", "s2", "s3"];
     private static readonly string[] Streams = ["start", "assistant", "tool", "error", "end", "end-aborted"];
 
@@ -194,7 +201,12 @@ public abstract class ModelBasedTests(IRedisStore redis)
                     if (random.Next(3) == 0) burst.Add(AbortAsync(id));
                     if (random.Next(3) == 0) burst.Add(RecipientsAsync(id));
                     burstGate = null;
+                    // the run's Redis node busy for 5 ms first, on the connection the burst's calls take: its first call
+                    // is still in flight when the others are submitted, however this thread is scheduled
+                    Assert.True(Shard.TryFromRunId(id, options.Shards, out var shard));
+                    var busy = h.Db.ScriptEvaluateAsync(BusyScript, [shard.Prefix.Append("busy")], [5]);
                     foreach (var go in gate) go.SetResult();
+                    await busy;
                     await Task.WhenAll(burst);
                     // (of three operations or more: the first goes at once, the others wait for it and go together)
                     if (burst.Count > 2) bursts++;
