@@ -43,7 +43,7 @@ OPS.event = function(A)
       elseif kind == 'error' then
         local since = f[R.perr_first] or NOW
         changes[R.perr_first], changes[R.perr_at], changes[R.error] = since, NOW, data
-        index('perr', id, math.min(NOW + P.grace, since + P.error_max))
+        index('perr', id, min(NOW + P.grace, since + P.error_max))
       end
       run_change(id, changes)
       reindex('live', id, lease_of(timeout_at, NOW))

@@ -8,6 +8,13 @@
 -- Rule: nothing is written without a deadline. `index` puts an entry in its registry's deadline index
 -- (Deadline indexes, below); `expire` gives a key a Redis TTL past that deadline, so memory is
 -- bounded even if no sweeper ever runs.
+--
+-- The globals the library uses most, as upvalues: a function's globals are an empty table whose metatable finds them
+-- in Redis' own, so each global read is two table lookups and a metamethod, and `redis.call` a third lookup (3-4% of
+-- a call's Redis instructions). They exist only while a call runs (a library's load sees `redis.register_function`
+-- alone), so `begin` binds them on the first call; `globals` reads them as globals because it comes before the locals.
+local function globals() return redis.call, string.format, math.min, math.max, tonumber, unpack, pairs, ipairs, type, select, next, pcall, error end
+local call, format, min, max, tonumber, unpack, pairs, ipairs, type, select, next, pcall, error
 local PREFIX
 -- args[1], the caller's time (a batch sets it to each operation's own time before applying it: batch.lua)
 local NOW
@@ -25,7 +32,7 @@ local RUNS
 
 local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
-local function ms(x) return string.format('%d', x) end
+local function ms(x) return format('%d', x) end
 
 local function count(registry, reason, n)
   n = n or 1
@@ -43,18 +50,18 @@ local EXPIRES
 local function expire(key, deadline, fresh)
   -- (not assert: its message would be built on every call)
   if type(deadline) ~= 'number' then error('a write without a deadline: ' .. key) end
-  local want = math.max(deadline - NOW, 0) + P.slack
+  local want = max(deadline - NOW, 0) + P.slack
   local at = NOW + want
   if (EXPIRES[key] or -1) >= at then return end
   want = ms(want)
-  if fresh and redis.call('PEXPIRE', key, want, 'NX') == 1 then
+  if fresh and call('PEXPIRE', key, want, 'NX') == 1 then
     EXPIRES[key] = at
     return
   end
-  if redis.call('PEXPIRE', key, want, 'GT') == 0 then
-    local ttl = redis.call('PTTL', key)
+  if call('PEXPIRE', key, want, 'GT') == 0 then
+    local ttl = call('PTTL', key)
     if ttl == -2 then return end -- no such key (yet)
-    if ttl == -1 then redis.call('PEXPIRE', key, want) end
+    if ttl == -1 then call('PEXPIRE', key, want) end
   end
   EXPIRES[key] = at
 end
@@ -73,7 +80,7 @@ local HINTS, HINTS_CHANGED, READ_ONLY
 local function hints()
   if not HINTS then
     HINTS = {}
-    local packed = redis.call('GET', k('due'))
+    local packed = call('GET', k('due'))
     local values = packed and cmsgpack.unpack(packed) or {}
     for i, name in ipairs(INDEXES) do HINTS[name] = values[i] or 0 end
   end
@@ -102,9 +109,9 @@ local function save_hints()
     empty = empty and values[i] == NONE
   end
   if empty then
-    redis.call('DEL', k('due'))
+    call('DEL', k('due'))
   else
-    redis.call('SET', k('due'), cmsgpack.pack(values), 'PX', ms(P.run_archive + P.slack))
+    call('SET', k('due'), cmsgpack.pack(values), 'PX', ms(P.run_archive + P.slack))
   end
 end
 
@@ -168,14 +175,14 @@ end
 -- After removals from window w: the list scores it by its earliest deadline again, or it leaves the list (Redis
 -- deleted the window with its last entry); removed: how many entries went.
 local function settle_window(name, w, removed)
-  local earliest = redis.call('ZRANGE', set_of(name, w), 0, 0, 'WITHSCORES')[2]
+  local earliest = call('ZRANGE', set_of(name, w), 0, 0, 'WITHSCORES')[2]
   if earliest then
-    redis.call('ZADD', idx(name), 'XX', earliest, ms(w))
+    call('ZADD', idx(name), 'XX', earliest, ms(w))
   else
     forget(idx(name))
-    redis.call('ZREM', idx(name), ms(w))
+    call('ZREM', idx(name), ms(w))
   end
-  if removed > 0 then redis.call('HINCRBY', k('sizes'), name, -removed) end
+  if removed > 0 then call('HINCRBY', k('sizes'), name, -removed) end
 end
 
 -- Adds entries { deadline, member, ... } (ZADD's arguments) to window w. least, latest: the earliest of their
@@ -183,14 +190,14 @@ end
 local function add_to(name, w, entries, least, latest, flag)
   local key, kind = set_of(name, w), KINDS[name]
   if flag then
-    redis.call('ZADD', key, flag, unpack(entries))
+    call('ZADD', key, flag, unpack(entries))
     return expire(key, latest)
   end
-  local added = redis.call('ZADD', key, unpack(entries))
+  local added = call('ZADD', key, unpack(entries))
   if not kind then return expire(key, latest) end
   -- a window new to the list is most likely a new key (`expire`'s fresh: one call for its TTL, not three)
-  local fresh = redis.call('ZADD', idx(name), 'LT', ms(least), ms(w)) == 1
-  if added > 0 then redis.call('HINCRBY', k('sizes'), name, added) end
+  local fresh = call('ZADD', idx(name), 'LT', ms(least), ms(w)) == 1
+  if added > 0 then call('HINCRBY', k('sizes'), name, added) end
   if kind.span then
     latest = (w + 1) * WINDOW - 1
     -- listed, it has its TTL to its end already (unless its end has passed, when that TTL may have run out)
@@ -205,7 +212,7 @@ end
 local function remove_from(name, w, members)
   local key = set_of(name, w)
   forget(key)
-  local removed = redis.call('ZREM', key, unpack(members))
+  local removed = call('ZREM', key, unpack(members))
   if KINDS[name] then settle_window(name, w, removed) end
   return removed
 end
@@ -226,7 +233,7 @@ local function apply_moves(name)
   MOVES[name] = nil
   local entries = {}
   for member, deadline in pairs(m) do entries[#entries + 1], entries[#entries + 2] = ms(deadline), member end
-  if entries[1] then redis.call('ZADD', idx(name), 'XX', unpack(entries)) end
+  if entries[1] then call('ZADD', idx(name), 'XX', unpack(entries)) end
 end
 
 -- bound: the latest deadline this entry can ever get, if the caller knows it, so that later moves of the
@@ -243,7 +250,7 @@ local function index(name, member, deadline, flag, bound)
     local a = b.add[w] or { entries = {}, least = deadline, latest = bound }
     b.add[w] = a
     a.entries[#a.entries + 1], a.entries[#a.entries + 2] = ms(deadline), member
-    a.least, a.latest = math.min(a.least, deadline), math.max(a.latest, bound)
+    a.least, a.latest = min(a.least, deadline), max(a.latest, bound)
     return
   end
   add_to(name, w, { ms(deadline), member }, deadline, bound, flag)
@@ -256,9 +263,9 @@ local function reindex(name, member, deadline, lt)
   note_due(name, deadline)
   if lt then
     apply_moves(name)
-    redis.call('ZADD', idx(name), 'XX', 'LT', ms(deadline), member)
+    call('ZADD', idx(name), 'XX', 'LT', ms(deadline), member)
   elseif READ_ONLY then
-    redis.call('ZADD', idx(name), 'XX', ms(deadline), member)
+    call('ZADD', idx(name), 'XX', ms(deadline), member)
   else
     MOVES[name] = MOVES[name] or {}
     MOVES[name][member] = deadline
@@ -287,21 +294,21 @@ end
 local function deadline_in(name, member)
   local moved = MOVES[name] and MOVES[name][member]
   if moved then return moved end
-  return tonumber(redis.call('ZSCORE', set_of(name, window_of(name, member)), member))
+  return tonumber(call('ZSCORE', set_of(name, window_of(name, member)), member))
 end
 
 -- How many entries the index holds.
 local function size(name)
-  if KINDS[name] then return math.max(tonumber(redis.call('HGET', k('sizes'), name)) or 0, 0) end
-  return redis.call('ZCARD', idx(name))
+  if KINDS[name] then return max(tonumber(call('HGET', k('sizes'), name)) or 0, 0) end
+  return call('ZCARD', idx(name))
 end
 
 -- The entry due first and its deadline, or nil. (A window listed but gone, which only its TTL does, is passed over.)
 local function first(name)
   apply_moves(name)
-  local windows = KINDS[name] and redis.call('ZRANGE', idx(name), 0, 9) or { 0 }
+  local windows = KINDS[name] and call('ZRANGE', idx(name), 0, 9) or { 0 }
   for _, w in ipairs(windows) do
-    local got = redis.call('ZRANGE', set_of(name, tonumber(w)), 0, 0, 'WITHSCORES')
+    local got = call('ZRANGE', set_of(name, tonumber(w)), 0, 0, 'WITHSCORES')
     if got[1] then return got[1], tonumber(got[2]) end
   end
 end
@@ -310,7 +317,7 @@ end
 local function due_windows(name, most)
   apply_moves(name)
   if not KINDS[name] then return { 0 } end
-  return redis.call('ZRANGEBYSCORE', idx(name), '-inf', ms(NOW), 'LIMIT', 0, most)
+  return call('ZRANGEBYSCORE', idx(name), '-inf', ms(NOW), 'LIMIT', 0, most)
 end
 
 -- The entries due by now, at most `most`, window by window: { member, deadline, ... } (as ZRANGEBYSCORE answers).
@@ -318,7 +325,7 @@ end
 local function due(name, most)
   local items = {}
   for _, w in ipairs(due_windows(name, most)) do
-    local got = redis.call('ZRANGEBYSCORE', set_of(name, tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', 0, most - #items / 2)
+    local got = call('ZRANGEBYSCORE', set_of(name, tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', 0, most - #items / 2)
     if #items == 0 then items = got else for i = 1, #got do items[#items + 1] = got[i] end end
     if #items / 2 >= most then break end
   end
@@ -333,10 +340,10 @@ local function remove_due(name, most)
     if n >= most then break end
     w = tonumber(w)
     local key = set_of(name, w)
-    local take = math.min(redis.call('ZCOUNT', key, '-inf', ms(NOW)), most - n)
+    local take = min(call('ZCOUNT', key, '-inf', ms(NOW)), most - n)
     if take > 0 then
       forget(key)
-      redis.call('ZREMRANGEBYRANK', key, 0, take - 1)
+      call('ZREMRANGEBYRANK', key, 0, take - 1)
     end
     if KINDS[name] then settle_window(name, w, take) end
     n = n + take
@@ -351,18 +358,18 @@ local function pop(name, n)
   apply_moves(name)
   if not KINDS[name] then
     forget(idx(name))
-    return #redis.call('ZPOPMIN', idx(name), n) / 2
+    return #call('ZPOPMIN', idx(name), n) / 2
   end
   local popped = 0
   while popped < n do
-    local windows = redis.call('ZRANGE', idx(name), 0, 1, 'WITHSCORES')
+    local windows = call('ZRANGE', idx(name), 0, 1, 'WITHSCORES')
     if not windows[1] then break end
     local w = tonumber(windows[1])
     local key = set_of(name, w)
-    local take = math.min(redis.call('ZCOUNT', key, '-inf', windows[4] or '+inf'), n - popped)
+    local take = min(call('ZCOUNT', key, '-inf', windows[4] or '+inf'), n - popped)
     if take > 0 then
       forget(key)
-      redis.call('ZPOPMIN', key, take)
+      call('ZPOPMIN', key, take)
     end
     settle_window(name, w, take)
     popped = popped + take
@@ -373,7 +380,7 @@ end
 -- DEL of a key nothing later in the script reads (deferred in a batch)
 local function del(key)
   forget(key)
-  if BULK then BULK_DEL[#BULK_DEL + 1] = key else redis.call('DEL', key) end
+  if BULK then BULK_DEL[#BULK_DEL + 1] = key else call('DEL', key) end
 end
 
 -- Applies a batch's collected index changes, window by window: removals first, then additions, 1,000 entries a
@@ -381,11 +388,11 @@ end
 local function flush_indexes()
   for name, b in pairs(BULK) do
     for w, members in pairs(b.rem) do
-      for i = 1, #members, 1000 do remove_from(name, w, { unpack(members, i, math.min(i + 999, #members)) }) end
+      for i = 1, #members, 1000 do remove_from(name, w, { unpack(members, i, min(i + 999, #members)) }) end
     end
     for w, a in pairs(b.add) do
       for i = 1, #a.entries, 2000 do
-        add_to(name, w, { unpack(a.entries, i, math.min(i + 1999, #a.entries)) }, a.least, a.latest)
+        add_to(name, w, { unpack(a.entries, i, min(i + 1999, #a.entries)) }, a.least, a.latest)
       end
     end
   end
@@ -454,7 +461,7 @@ local RECORDS, WRITTEN
 local function run_of(id)
   local run = RECORDS[id]
   if run == nil then
-    local packed = redis.call('HGET', RUNS, id)
+    local packed = call('HGET', RUNS, id)
     run = packed and decode(packed) or false
     RECORDS[id] = run
   end
@@ -465,14 +472,14 @@ end
 -- Returns it encoded.
 local function run_create(id, run)
   local packed = encode(run)
-  redis.call('HSET', RUNS, id, packed)
+  call('HSET', RUNS, id, packed)
   RECORDS[id] = run
   return packed
 end
 
 local function run_put(id, run)
   -- (a read-only call writes at once, so that the refusal is the operation's own and its view stays as stored)
-  if READ_ONLY then redis.call('HSET', RUNS, id, encode(run)) else WRITTEN[id] = true end
+  if READ_ONLY then call('HSET', RUNS, id, encode(run)) else WRITTEN[id] = true end
   RECORDS[id] = run
 end
 
@@ -481,11 +488,11 @@ local function save_records()
   for id in pairs(WRITTEN) do
     fields[#fields + 1], fields[#fields + 2] = id, encode(RECORDS[id])
     if #fields >= 2000 then
-      redis.call('HSET', RUNS, unpack(fields))
+      call('HSET', RUNS, unpack(fields))
       fields = {}
     end
   end
-  if fields[1] then redis.call('HSET', RUNS, unpack(fields)) end
+  if fields[1] then call('HSET', RUNS, unpack(fields)) end
   WRITTEN = {}
 end
 
@@ -499,17 +506,17 @@ end
 local function run_remove(id)
   RECORDS[id], WRITTEN[id] = false, nil
   forget(RUNS)
-  if BULK then BULK_RUNS[#BULK_RUNS + 1] = id else redis.call('HDEL', RUNS, id) end
+  if BULK then BULK_RUNS[#BULK_RUNS + 1] = id else call('HDEL', RUNS, id) end
 end
 
 local function is_live(status) return status == 'pending' or status == 'running' end
 
 -- A live run's context lease: idle for P.idle after its last activity, never past its own hard end.
-local function lease_of(timeout_at, active) return math.min(timeout_at, active + P.idle) end
+local function lease_of(timeout_at, active) return min(timeout_at, active + P.idle) end
 
 -- The latest a run can still be in the registry: its hard end, a pending error's grace past it, then archive.
 local function run_bound(timeout_at)
-  return timeout_at + P.grace + math.max(P.run_archive, P.session_archive)
+  return timeout_at + P.grace + max(P.run_archive, P.session_archive)
 end
 
 -- Sessions: each requester session has a log, whose header also lists the session's runs. The log goes with the
@@ -583,7 +590,7 @@ local HEADS
 local function head_of(key)
   local h = HEADS[key]
   if h == nil then
-    local head = redis.call('LINDEX', key, 0)
+    local head = call('LINDEX', key, 0)
     h = head and log_header(head) or false
     HEADS[key] = h
   end
@@ -595,7 +602,7 @@ local function remove_session(sid, deadline)
   HEADS[k('log:' .. sid)] = nil
   forget(k('log:' .. sid))
   forget(k('ses:' .. sid))
-  redis.call('DEL', k('log:' .. sid), k('ses:' .. sid))
+  call('DEL', k('log:' .. sid), k('ses:' .. sid))
   drop('ses', sid, deadline)
 end
 
@@ -615,7 +622,7 @@ local function touch_session(sid, bound, h)
       count('session_logs', 'cap')
     end
   end
-  h.deadline = (math.floor(math.max(bound, d or bound) / WINDOW) + 1) * WINDOW - 1
+  h.deadline = (math.floor(max(bound, d or bound) / WINDOW) + 1) * WINDOW - 1
   index('ses', sid, h.deadline)
   return h.deadline
 end
@@ -631,8 +638,8 @@ local function is_implicit(entry) return string.byte(entry, 1) == 32 end
 -- The run named by the nearest entry before element i of the log (one that names it; element 1 does).
 local function run_before(key, i)
   while i > 1 do
-    local from = math.max(i - 16, 1)
-    local entries = redis.call('LRANGE', key, from, i - 1)
+    local from = max(i - 16, 1)
+    local entries = call('LRANGE', key, from, i - 1)
     for j = #entries, 1, -1 do
       if not is_implicit(entries[j]) then return string.match(entries[j], '^%S+') end
     end
@@ -653,26 +660,26 @@ local function push_log(sid, bound, runs, bodies)
   end
   local n
   if h then
-    n = redis.call('RPUSH', key, unpack(entries)) - 1
+    n = call('RPUSH', key, unpack(entries)) - 1
   else
     -- a log removed while its runs were not (its cap): created again, listing none of them
     h, n = { base = ms(NOW), trimmed = 0, spilled = 0, tail = tail, runs = '' }, #entries
     touch_session(sid, bound, h)
-    redis.call('RPUSH', key, header_of(h), unpack(entries))
+    call('RPUSH', key, header_of(h), unpack(entries))
     HEADS[key] = h
     expire_session(sid, h, true)
   end
   local over = n - P.log_len
   if over > 0 then
     -- the oldest entries go; the header moves up to stay element 0, and the new first entry names its run
-    local head = redis.call('LINDEX', key, over + 1)
-    if is_implicit(head) then redis.call('LSET', key, over + 1, run_before(key, over + 1) .. head) end
+    local head = call('LINDEX', key, over + 1)
+    if is_implicit(head) then call('LSET', key, over + 1, run_before(key, over + 1) .. head) end
     h.trimmed, h.tail, n = h.trimmed + over, tail, n - over
-    redis.call('LSET', key, over, header_of(h))
-    redis.call('LTRIM', key, over, -1)
+    call('LSET', key, over, header_of(h))
+    call('LTRIM', key, over, -1)
   elseif h.tail ~= tail then
     h.tail = tail
-    redis.call('LSET', key, 0, header_of(h))
+    call('LSET', key, 0, header_of(h))
   end
   return h.base, h.trimmed + n
 end
@@ -685,7 +692,7 @@ local function join_session(sid, id, bound)
   if not h then
     h = { base = ms(NOW), trimmed = 0, spilled = 0, tail = '', runs = id }
     touch_session(sid, bound, h)
-    redis.call('RPUSH', key, header_of(h))
+    call('RPUSH', key, header_of(h))
     HEADS[key] = h
     expire_session(sid, h, true)
     return
@@ -693,13 +700,13 @@ local function join_session(sid, id, bound)
   local listed = h.runs == '' and 0 or select(2, string.gsub(h.runs, ' ', '')) + 1
   local spills = listed >= SESSION_RUNS
   if spills then
-    redis.call('ZADD', k('ses:' .. sid), ms(NOW), id)
+    call('ZADD', k('ses:' .. sid), ms(NOW), id)
     h.spilled = h.spilled + 1
   else
     h.runs = listed == 0 and id or h.runs .. ' ' .. id
   end
   local moved = touch_session(sid, bound, h)
-  redis.call('LSET', key, 0, header_of(h))
+  call('LSET', key, 0, header_of(h))
   if moved then
     expire_session(sid, h)
   elseif spills and h.spilled == 1 then
@@ -714,7 +721,7 @@ local function session_runs(sid, most)
   local ids = {}
   for id in string.gmatch(h.runs, '%S+') do ids[#ids + 1] = id end
   if h.spilled > 0 then
-    for _, id in ipairs(redis.call('ZRANGE', k('ses:' .. sid), 0, most and most - 1 or -1)) do ids[#ids + 1] = id end
+    for _, id in ipairs(call('ZRANGE', k('ses:' .. sid), 0, most and most - 1 or -1)) do ids[#ids + 1] = id end
   end
   table.sort(ids)
   if most and #ids > most then return { unpack(ids, 1, most) } end
@@ -733,7 +740,7 @@ local function append(sid, bound, id, seq, kind, data)
     log = { bound = bound, runs = {}, bodies = {} }
     LOGS[sid] = log
   end
-  log.bound = math.max(log.bound, bound)
+  log.bound = max(log.bound, bound)
   log.runs[#log.runs + 1], log.bodies[#log.bodies + 1] = id, body
   return log, #log.bodies
 end
@@ -772,20 +779,20 @@ local function leave_session(sid, ids)
     local spill, rest = k('ses:' .. sid), {}
     for id in pairs(leaving) do rest[#rest + 1] = id end
     forget(spill)
-    redis.call('ZREM', spill, unpack(rest))
-    h.spilled = redis.call('ZCARD', spill)
+    call('ZREM', spill, unpack(rest))
+    h.spilled = call('ZCARD', spill)
   end
   if #kept == 0 and h.spilled == 0 then
     HEADS[key] = nil
     forget(key)
-    redis.call('DEL', key)
+    call('DEL', key)
     -- (a session with a log is in idx:ses: deferred in a batch, bulk_end)
     drop('ses', sid, h.deadline)
     count('session_logs', 'cascade')
     return
   end
   h.runs = table.concat(kept, ' ')
-  redis.call('LSET', key, 0, header_of(h))
+  call('LSET', key, 0, header_of(h))
 end
 
 -- done_at: the run's archive deadline (its idx:done entry's score).
@@ -840,8 +847,8 @@ local function bulk_end()
   local sessions, keys, runs = BULK_SESSIONS, BULK_DEL, BULK_RUNS
   flush_indexes()
   BULK, BULK_SESSIONS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil
-  for i = 1, #runs, 1000 do redis.call('HDEL', RUNS, unpack(runs, i, math.min(i + 999, #runs))) end
-  for i = 1, #keys, 1000 do redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys))) end
+  for i = 1, #runs, 1000 do call('HDEL', RUNS, unpack(runs, i, min(i + 999, #runs))) end
+  for i = 1, #keys, 1000 do call('DEL', unpack(keys, i, min(i + 999, #keys))) end
   push_logs()
   -- sessions leave in a batch of their own (their logs' headers are read after the appends): their idx:ses
   -- entries go in one call per window
@@ -857,9 +864,9 @@ end
 
 -- A dedupe key and the run's pointer to it go together.
 local function remove_dedupe(key, reason)
-  local owner = redis.call('GET', k('ddp:' .. key))
+  local owner = call('GET', k('ddp:' .. key))
   forget(k('ddp:' .. key))
-  redis.call('DEL', k('ddp:' .. key))
+  call('DEL', k('ddp:' .. key))
   unindex('ddp', key)
   if owner and run_of(owner) then run_change(owner, { [R.dedupe] = false }) end
   count('dedupe_keys', reason)
@@ -949,7 +956,7 @@ local function reply(outcome, values)
   if next(COUNTS) then
     local stats = k('stats')
     for f, n in pairs(COUNTS) do
-      redis.call('HINCRBY', stats, f, n)
+      call('HINCRBY', stats, f, n)
       evictions[#evictions + 1] = f
       evictions[#evictions + 1] = n
     end
@@ -958,7 +965,7 @@ local function reply(outcome, values)
   -- waiters (RunEndSignals) listen on the shard's channel: one message however many runs ended. Sharded pub/sub:
   -- the channel is in the shard's slot, so on a Redis Cluster the message stays on that slot's master and its
   -- replicas (PUBLISH is broadcast to every node of a cluster).
-  if #ENDED > 0 then redis.call('SPUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
+  if #ENDED > 0 then call('SPUBLISH', PREFIX .. 'ended', table.concat(ENDED, ' ')) end
   return cmsgpack.pack({ outcome, values or {}, evictions })
 end
 
@@ -1049,7 +1056,7 @@ local function retire(budget)
 
   each_due('rcp', function(id)
     forget(k('rcp:' .. id))
-    redis.call('DEL', k('rcp:' .. id))
+    call('DEL', k('rcp:' .. id))
     unindex('rcp', id)
     count('tool_recipients', 'ttl')
   end)
@@ -1073,6 +1080,7 @@ end
 
 -- Every call starts here: its shard, its time and the policy, and none of the last call's state.
 local function begin(keys, args)
+  if not call then call, format, min, max, tonumber, unpack, pairs, ipairs, type, select, next, pcall, error = globals() end
   PREFIX, NOW = keys[1], tonumber(args[1])
   if args[2] ~= P_PACKED then
     P, P_PACKED = {}, args[2]

@@ -15,34 +15,34 @@ OPS.recipients = function(A)
   local expired = expires and expires <= NOW
   if #A == 3 then
     if expired then return 'ok' end
-    return 'ok', redis.call('SMEMBERS', sk)
+    return 'ok', call('SMEMBERS', sk)
   end
   if expired then
     forget(sk)
-    redis.call('DEL', sk)
+    call('DEL', sk)
     unindex('rcp', id)
     count('tool_recipients', 'ttl')
   end
   -- Check the resulting size first: a refused update must change nothing (removes apply before adds).
-  local members, removed, added = redis.call('SCARD', sk), {}, {}
+  local members, removed, added = call('SCARD', sk), {}, {}
   for i = 4 + n_add, #A do
-    if not removed[A[i]] and redis.call('SISMEMBER', sk, A[i]) == 1 then
+    if not removed[A[i]] and call('SISMEMBER', sk, A[i]) == 1 then
       removed[A[i]] = true
       members = members - 1
     end
   end
   for i = 4, 3 + n_add do
     local a = A[i]
-    if not added[a] and (removed[a] or redis.call('SISMEMBER', sk, a) == 0) then members = members + 1 end
+    if not added[a] and (removed[a] or call('SISMEMBER', sk, a) == 0) then members = members + 1 end
     added[a] = true
   end
   if members > P.cap_recipients then return 'full', { P.cap_recipients } end
-  for i = 4 + n_add, #A do redis.call('SREM', sk, A[i]) end
-  for i = 4, 3 + n_add do redis.call('SADD', sk, A[i]) end
+  for i = 4 + n_add, #A do call('SREM', sk, A[i]) end
+  for i = 4, 3 + n_add do call('SADD', sk, A[i]) end
 
-  if redis.call('SCARD', sk) == 0 then
+  if call('SCARD', sk) == 0 then
     forget(sk)
-    redis.call('DEL', sk)
+    call('DEL', sk)
     unindex('rcp', id)
     return 'ok'
   end
@@ -52,5 +52,5 @@ OPS.recipients = function(A)
   -- the run has recipients to clean up: finalize and remove_run look for this
   if not f[R.rcp] then run_change(id, { [R.rcp] = '1' }) end
   expire(sk, deadline)
-  return 'ok', redis.call('SMEMBERS', sk)
+  return 'ok', call('SMEMBERS', sk)
 end

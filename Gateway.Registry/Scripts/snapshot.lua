@@ -7,7 +7,7 @@ CALLS.snapshot = function()
     values[#values + 1] = size(name)
     values[#values + 1] = ms(select(2, first(name)) or -1)
   end
-  local stats = redis.call('HGETALL', k('stats'))
+  local stats = call('HGETALL', k('stats'))
   for i = 1, #stats do values[#values + 1] = stats[i] end
   return reply('ok', values)
 end

@@ -14,7 +14,7 @@ OPS.spawn = function(A)
       -- past its deadline but not yet swept: expire it now rather than answer from a stale entry
       remove_dedupe(dedupe, 'ttl')
     else
-      local existing = redis.call('GET', k('ddp:' .. dedupe))
+      local existing = call('GET', k('ddp:' .. dedupe))
       if existing then
         return 'duplicate', { existing, run_of(existing) and encode(run_of(existing)) or '' }
       end
@@ -33,7 +33,7 @@ OPS.spawn = function(A)
     while size('ddp') >= P.cap_dedupe do
       remove_dedupe(first('ddp'), 'cap')
     end
-    redis.call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
+    call('SET', k('ddp:' .. dedupe), id, 'PX', ms(P.dedupe + P.slack))
     index('ddp', dedupe, NOW + P.dedupe)
     run[R.dedupe] = dedupe
   end

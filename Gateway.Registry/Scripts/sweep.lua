@@ -10,14 +10,14 @@ CALLS.sweep = function()
 
   -- Caps lowered by configuration since entries were written: bring each registry back under its cap, the
   -- entries due soonest first. (Final runs: as many as the cap leaves beside the live ones.)
-  while budget > 0 and size('done') > math.max(P.cap_runs - size('live'), 0) do
+  while budget > 0 and size('done') > max(P.cap_runs - size('live'), 0) do
     local id, done_at = first('done')
     if not id then break end
     remove_run(id, 'cap', NOW, done_at)
     budget = budget - 1
   end
   local function cap(name, registry, most)
-    local n = pop(name, math.min(size(name) - most, budget))
+    local n = pop(name, min(size(name) - most, budget))
     count(registry, 'cap', n)
     budget = budget - n
   end
@@ -36,6 +36,6 @@ CALLS.sweep = function()
   -- idle gateway's Redis is empty (DBSIZE 0). Cumulative totals live in the gateway.registry.evictions metric.
   local indexes = {}
   for i, name in ipairs(INDEXES) do indexes[i] = idx(name) end
-  if redis.call('EXISTS', unpack(indexes)) == 0 then redis.call('DEL', k('stats'), k('due'), k('sizes')) end
+  if call('EXISTS', unpack(indexes)) == 0 then call('DEL', k('stats'), k('due'), k('sizes')) end
   return answer
 end
