@@ -8,8 +8,8 @@
 CALLS.batch = function(args)
   local results, i = {}, 3
   while i <= #args do
-    local n = tonumber(args[i + 2])
-    NOW = tonumber(args[i + 1])
+    local n = num(args[i + 2])
+    NOW = num(args[i + 1])
     local ok, outcome, values = pcall(OPS[args[i]], { unpack(args, i + 3, i + 2 + n) })
     if ok then
       results[#results + 1] = { outcome, values or {} }
@@ -19,6 +19,6 @@ CALLS.batch = function(args)
     end
     i = i + 3 + n
   end
-  NOW = tonumber(args[1])
+  NOW = num(args[1])
   return reply('ok', results)
 end

@@ -18,10 +18,10 @@ OPS.event = function(A)
 
   LOGS = {}
   for i = 3, #A, 4 do
-    local kind, seq, data = A[i], tonumber(A[i + 1]), A[i + 2]
+    local kind, seq, data = A[i], num(A[i + 1]), A[i + 2]
     local outcome, value = 'ok', nil
     f = run_of(id)
-    local last = tonumber(f[R.seq])
+    local last = num(f[R.seq])
     if not is_live(f[R.status]) then
       outcome, value = 'finished', f[R.status]
     elseif expire_if_due(id, f) then

@@ -33,6 +33,9 @@ local RUNS
 local function k(name) return PREFIX .. name end
 local function idx(name) return PREFIX .. 'idx:' .. name end
 local function ms(x) return format('%d', x) end
+-- A number from a string known to hold one (an argument, a stored field, a reply): Lua's arithmetic converts it
+-- once, where tonumber converts it twice (lua_isnumber, then lua_tonumber; each glibc's strtod, ~1,000 instructions).
+local function num(s) return s + 0 end
 
 local function count(registry, reason, n)
   n = n or 1
@@ -569,7 +572,7 @@ local function log_header(head)
   if #tail == 1 then -- a place (SESSION_RUNS < 10), not an id
     tail = id_at(runs, string.byte(tail) - 48) or tail
   end
-  return { base = base, deadline = tonumber(base) + tonumber(til), trimmed = tonumber(trimmed), spilled = tonumber(spilled),
+  return { base = base, deadline = num(base) + num(til), trimmed = num(trimmed), spilled = num(spilled),
     tail = tail, runs = runs }
 end
 
@@ -581,7 +584,7 @@ local function tail_ref(h)
 end
 
 local function header_of(h)
-  return h.base .. ' ' .. ms(h.deadline - tonumber(h.base)) .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. tail_ref(h)
+  return h.base .. ' ' .. ms(h.deadline - num(h.base)) .. ' ' .. ms(h.trimmed) .. ' ' .. ms(h.spilled) .. ' ' .. tail_ref(h)
     .. ' ' .. h.runs
 end
 
@@ -1006,6 +1009,10 @@ end
 -- too). Returns the budget left.
 local function retire(budget)
   local h = hints()
+  -- nothing due, as for most writes: no phase to set up
+  local soonest = NONE
+  for _, at in pairs(h) do soonest = min(soonest, at) end
+  if soonest > NOW then return budget end
   local function is_due(name) return h[name] <= NOW end
 
   -- Each phase is one batch (BULK): the changes it defers are applied together when it ends. When it left
@@ -1018,7 +1025,7 @@ local function retire(budget)
     local items = due(name, budget)
     bulk_begin()
     for i = 1, #items, 2 do
-      fn(items[i], tonumber(items[i + 1]))
+      fn(items[i], num(items[i + 1]))
       budget = budget - 1
     end
     bulk_end()
@@ -1081,7 +1088,7 @@ end
 -- Every call starts here: its shard, its time and the policy, and none of the last call's state.
 local function begin(keys, args)
   if not call then call, format, min, max, tonumber, unpack, pairs, ipairs, type, select, next, pcall, error = globals() end
-  PREFIX, NOW = keys[1], tonumber(args[1])
+  PREFIX, NOW = keys[1], num(args[1])
   if args[2] ~= P_PACKED then
     P, P_PACKED = {}, args[2]
     local values = cmsgpack.unpack(P_PACKED)

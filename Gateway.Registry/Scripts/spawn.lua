@@ -4,7 +4,7 @@
 -- The run comes back in the same call, so the API answers a spawn with one round trip.
 OPS.spawn = function(A)
   local id, tenant, session = A[1], A[2], A[3]
-  local timeout_at, dedupe = tonumber(A[9]), A[10]
+  local timeout_at, dedupe = num(A[9]), A[10]
   local sid = tenant .. '/' .. session
   retire_on_write()
 
