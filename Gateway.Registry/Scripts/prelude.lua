@@ -79,13 +79,17 @@ local function forget(key) EXPIRES[key] = nil end
 -- order (one C call to decode, as the policy); no key, or 0, is unknown, which reads as due.
 local NONE = 4503599627370496 -- 2^52 ms: the hint of an empty index
 -- READ_ONLY: a call Redis runs with no writes allowed (read.lua); the hints it finds stale stay as they are
-local HINTS, HINTS_CHANGED, READ_ONLY
+-- SOONEST: no later than every hint, so that a write sees at once that nothing is due (retire).
+local HINTS, HINTS_CHANGED, READ_ONLY, SOONEST
 local function hints()
   if not HINTS then
-    HINTS = {}
+    HINTS, SOONEST = {}, NONE
     local packed = call('GET', k('due'))
     local values = packed and cmsgpack.unpack(packed) or {}
-    for i, name in ipairs(INDEXES) do HINTS[name] = values[i] or 0 end
+    for i, name in ipairs(INDEXES) do
+      local at = values[i] or 0
+      HINTS[name], SOONEST = at, min(SOONEST, at)
+    end
   end
   return HINTS
 end
@@ -93,7 +97,7 @@ end
 local function set_hint(name, at)
   local h = hints()
   if h[name] ~= at then
-    h[name] = at
+    h[name], SOONEST = at, min(SOONEST, at)
     HINTS_CHANGED = true
   end
 end
@@ -1010,9 +1014,7 @@ end
 local function retire(budget)
   local h = hints()
   -- nothing due, as for most writes: no phase to set up
-  local soonest = NONE
-  for _, at in pairs(h) do soonest = min(soonest, at) end
-  if soonest > NOW then return budget end
+  if SOONEST > NOW then return budget end
   local function is_due(name) return h[name] <= NOW end
 
   -- Each phase is one batch (BULK): the changes it defers are applied together when it ends. When it left
@@ -1095,7 +1097,7 @@ local function begin(keys, args)
     for i = 1, #POLICY_FIELDS do P[POLICY_FIELDS[i]] = values[i] end
   end
   COUNTS, EXPIRES, RECORDS, WRITTEN, MOVES, HEADS, ENDED = {}, {}, {}, {}, {}, {}, {}
-  HINTS, HINTS_CHANGED, READ_ONLY = nil, nil, false
+  HINTS, HINTS_CHANGED, READ_ONLY, SOONEST = nil, nil, false, nil
   BULK, BULK_SESSIONS, LOGS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil, nil
   RUNS = k(RUN_KEY)
 end
