@@ -119,7 +119,7 @@ public abstract class CapTests(IRedisStore redis)
 
         Assert.Equal(1, h.Evicted(Registries.AbortedRuns, "cap"));
         Assert.Equal(2, (await h.Registry.SnapshotAsync())[Registries.AbortedRuns].Entries);
-        Assert.All(ids, id => Assert.Equal(RunStatus.Aborted, h.RunAsync(id).Result.Status));
+        foreach (var id in ids) Assert.Equal(RunStatus.Aborted, (await h.RunAsync(id)).Status);
     }
 
     [Fact]
