@@ -37,11 +37,17 @@ local function ms(x) return format('%d', x) end
 -- once, where tonumber converts it twice (lua_isnumber, then lua_tonumber; each glibc's strtod, ~1,000 instructions).
 local function num(s) return s + 0 end
 
+-- COUNTS[registry][reason]: this call's evictions (reply names them "registry:reason" once; a name built per count
+-- cost a sweep's removal 5% more).
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
-    local f = registry .. ':' .. reason
-    COUNTS[f] = (COUNTS[f] or 0) + n
+    local of = COUNTS[registry]
+    if not of then
+      of = {}
+      COUNTS[registry] = of
+    end
+    of[reason] = (of[reason] or 0) + n
   end
 end
 
@@ -182,14 +188,14 @@ end
 -- After removals from window w: the list scores it by its earliest deadline again, or it leaves the list (Redis
 -- deleted the window with its last entry); removed: how many entries went.
 local function settle_window(name, w, removed)
-  local earliest = call('ZRANGE', set_of(name, w), 0, 0, 'WITHSCORES')[2]
+  local earliest = call('ZRANGE', set_of(name, w), '0', '0', 'WITHSCORES')[2]
   if earliest then
     call('ZADD', idx(name), 'XX', earliest, ms(w))
   else
     forget(idx(name))
     call('ZREM', idx(name), ms(w))
   end
-  if removed > 0 then call('HINCRBY', k('sizes'), name, -removed) end
+  if removed > 0 then call('HINCRBY', k('sizes'), name, ms(-removed)) end
 end
 
 -- Adds entries { deadline, member, ... } (ZADD's arguments) to window w. least, latest: the earliest of their
@@ -204,7 +210,7 @@ local function add_to(name, w, entries, least, latest, flag)
   if not kind then return expire(key, latest) end
   -- a window new to the list is most likely a new key (`expire`'s fresh: one call for its TTL, not three)
   local fresh = call('ZADD', idx(name), 'LT', ms(least), ms(w)) == 1
-  if added > 0 then call('HINCRBY', k('sizes'), name, added) end
+  if added > 0 then call('HINCRBY', k('sizes'), name, ms(added)) end
   if kind.span then
     latest = (w + 1) * WINDOW - 1
     -- listed, it has its TTL to its end already (unless its end has passed, when that TTL may have run out)
@@ -313,9 +319,9 @@ end
 -- The entry due first and its deadline, or nil. (A window listed but gone, which only its TTL does, is passed over.)
 local function first(name)
   apply_moves(name)
-  local windows = KINDS[name] and call('ZRANGE', idx(name), 0, 9) or { 0 }
+  local windows = KINDS[name] and call('ZRANGE', idx(name), '0', '9') or { 0 }
   for _, w in ipairs(windows) do
-    local got = call('ZRANGE', set_of(name, tonumber(w)), 0, 0, 'WITHSCORES')
+    local got = call('ZRANGE', set_of(name, tonumber(w)), '0', '0', 'WITHSCORES')
     if got[1] then return got[1], tonumber(got[2]) end
   end
 end
@@ -324,7 +330,7 @@ end
 local function due_windows(name, most)
   apply_moves(name)
   if not KINDS[name] then return { 0 } end
-  return call('ZRANGEBYSCORE', idx(name), '-inf', ms(NOW), 'LIMIT', 0, most)
+  return call('ZRANGEBYSCORE', idx(name), '-inf', ms(NOW), 'LIMIT', '0', ms(most))
 end
 
 -- The entries due by now, at most `most`, window by window: { member, deadline, ... } (as ZRANGEBYSCORE answers).
@@ -332,7 +338,7 @@ end
 local function due(name, most)
   local items = {}
   for _, w in ipairs(due_windows(name, most)) do
-    local got = call('ZRANGEBYSCORE', set_of(name, tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', 0, most - #items / 2)
+    local got = call('ZRANGEBYSCORE', set_of(name, tonumber(w)), '-inf', ms(NOW), 'WITHSCORES', 'LIMIT', '0', ms(most - #items / 2))
     if #items == 0 then items = got else for i = 1, #got do items[#items + 1] = got[i] end end
     if #items / 2 >= most then break end
   end
@@ -350,7 +356,7 @@ local function remove_due(name, most)
     local take = min(call('ZCOUNT', key, '-inf', ms(NOW)), most - n)
     if take > 0 then
       forget(key)
-      call('ZREMRANGEBYRANK', key, 0, take - 1)
+      call('ZREMRANGEBYRANK', key, '0', ms(take - 1))
     end
     if KINDS[name] then settle_window(name, w, take) end
     n = n + take
@@ -365,18 +371,18 @@ local function pop(name, n)
   apply_moves(name)
   if not KINDS[name] then
     forget(idx(name))
-    return #call('ZPOPMIN', idx(name), n) / 2
+    return #call('ZPOPMIN', idx(name), ms(n)) / 2
   end
   local popped = 0
   while popped < n do
-    local windows = call('ZRANGE', idx(name), 0, 1, 'WITHSCORES')
+    local windows = call('ZRANGE', idx(name), '0', '1', 'WITHSCORES')
     if not windows[1] then break end
     local w = tonumber(windows[1])
     local key = set_of(name, w)
     local take = min(call('ZCOUNT', key, '-inf', windows[4] or '+inf'), n - popped)
     if take > 0 then
       forget(key)
-      call('ZPOPMIN', key, take)
+      call('ZPOPMIN', key, ms(take))
     end
     settle_window(name, w, take)
     popped = popped + take
@@ -473,6 +479,19 @@ local function run_of(id)
     RECORDS[id] = run
   end
   return run or nil
+end
+
+-- Reads the records of a sweep batch's runs at once (items: { id, deadline, ... }, as `due` answers) into this
+-- call's view: one HMGET, where an HGET each cost a finalization 4% more.
+local function read_runs(items)
+  local ids = {}
+  for i = 1, #items, 2 do
+    if RECORDS[items[i]] == nil then ids[#ids + 1] = items[i] end
+  end
+  for i = 1, #ids, 1000 do
+    local packed = call('HMGET', RUNS, unpack(ids, i, min(i + 999, #ids)))
+    for j = 1, #packed do RECORDS[ids[i + j - 1]] = packed[j] and decode(packed[j]) end
+  end
 end
 
 -- A new run's record is written at once: the hash may not exist yet, and the TTL the spawn gives it needs it.
@@ -597,7 +616,7 @@ local HEADS
 local function head_of(key)
   local h = HEADS[key]
   if h == nil then
-    local head = call('LINDEX', key, 0)
+    local head = call('LINDEX', key, '0')
     h = head and log_header(head) or false
     HEADS[key] = h
   end
@@ -646,7 +665,7 @@ local function is_implicit(entry) return string.byte(entry, 1) == 32 end
 local function run_before(key, i)
   while i > 1 do
     local from = max(i - 16, 1)
-    local entries = call('LRANGE', key, from, i - 1)
+    local entries = call('LRANGE', key, ms(from), ms(i - 1))
     for j = #entries, 1, -1 do
       if not is_implicit(entries[j]) then return string.match(entries[j], '^%S+') end
     end
@@ -679,14 +698,14 @@ local function push_log(sid, bound, runs, bodies)
   local over = n - P.log_len
   if over > 0 then
     -- the oldest entries go; the header moves up to stay element 0, and the new first entry names its run
-    local head = call('LINDEX', key, over + 1)
-    if is_implicit(head) then call('LSET', key, over + 1, run_before(key, over + 1) .. head) end
+    local head = call('LINDEX', key, ms(over + 1))
+    if is_implicit(head) then call('LSET', key, ms(over + 1), run_before(key, over + 1) .. head) end
     h.trimmed, h.tail, n = h.trimmed + over, tail, n - over
-    call('LSET', key, over, header_of(h))
-    call('LTRIM', key, over, -1)
+    call('LSET', key, ms(over), header_of(h))
+    call('LTRIM', key, ms(over), '-1')
   elseif h.tail ~= tail then
     h.tail = tail
-    call('LSET', key, 0, header_of(h))
+    call('LSET', key, '0', header_of(h))
   end
   return h.base, h.trimmed + n
 end
@@ -713,7 +732,7 @@ local function join_session(sid, id, bound)
     h.runs = listed == 0 and id or h.runs .. ' ' .. id
   end
   local moved = touch_session(sid, bound, h)
-  call('LSET', key, 0, header_of(h))
+  call('LSET', key, '0', header_of(h))
   if moved then
     expire_session(sid, h)
   elseif spills and h.spilled == 1 then
@@ -728,7 +747,7 @@ local function session_runs(sid, most)
   local ids = {}
   for id in string.gmatch(h.runs, '%S+') do ids[#ids + 1] = id end
   if h.spilled > 0 then
-    for _, id in ipairs(call('ZRANGE', k('ses:' .. sid), 0, most and most - 1 or -1)) do ids[#ids + 1] = id end
+    for _, id in ipairs(call('ZRANGE', k('ses:' .. sid), '0', ms(most and most - 1 or -1))) do ids[#ids + 1] = id end
   end
   table.sort(ids)
   if most and #ids > most then return { unpack(ids, 1, most) } end
@@ -799,7 +818,7 @@ local function leave_session(sid, ids)
     return
   end
   h.runs = table.concat(kept, ' ')
-  call('LSET', key, 0, header_of(h))
+  call('LSET', key, '0', header_of(h))
 end
 
 -- done_at: the run's archive deadline (its idx:done entry's score).
@@ -897,8 +916,10 @@ local function finalize(id, status, reason, at, err, f)
   err = err or (status == 'error' and f[R.error]) or nil
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
-  run_change(id, { [R.status] = status, [R.ended] = at, [R.reason] = reason, [R.error] = err or false, [R.perr_at] = false,
-    [R.perr_first] = false })
+  -- (the record copied and changed in place: a table of changes cost a sweep's finalization 3% more)
+  local run = { unpack(f, 1, N) }
+  run[R.status], run[R.ended], run[R.reason], run[R.error], run[R.perr_at], run[R.perr_first] = status, at, reason, err, nil, nil
+  run_put(id, run)
   drop('live', id)
   if f[R.perr_at] then drop('perr', id) end
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn
@@ -962,10 +983,13 @@ local function reply(outcome, values)
   local evictions = {}
   if next(COUNTS) then
     local stats = k('stats')
-    for f, n in pairs(COUNTS) do
-      call('HINCRBY', stats, f, n)
-      evictions[#evictions + 1] = f
-      evictions[#evictions + 1] = n
+    for registry, of in pairs(COUNTS) do
+      for reason, n in pairs(of) do
+        local f = registry .. ':' .. reason
+        call('HINCRBY', stats, f, ms(n))
+        evictions[#evictions + 1] = f
+        evictions[#evictions + 1] = n
+      end
     end
     expire(stats, NOW + P.run_archive)
   end
@@ -1022,9 +1046,10 @@ local function retire(budget)
   local function settle(name)
     if budget > 0 then set_hint(name, select(2, first(name)) or NONE) end
   end
-  local function each_due(name, fn)
+  local function each_due(name, fn, of_runs)
     if budget <= 0 or not is_due(name) then return false end
     local items = due(name, budget)
+    if of_runs then read_runs(items) end
     bulk_begin()
     for i = 1, #items, 2 do
       fn(items[i], num(items[i + 1]))
@@ -1050,16 +1075,16 @@ local function retire(budget)
       drop('perr', id)
       count('pending_errors', 'ttl')
     end
-  end)
+  end, true)
   each_due('live', function(id, lease)
     if not finalize_if_due(id, NOW, lease) then
       drop('live', id)
       count('run_contexts', 'ttl')
     end
-  end)
+  end, true)
 
   -- (tombstones beyond their cap go once, after the batch)
-  if each_due('done', function(id, d) remove_run(id, 'ttl', d, d) end) then cap_tombstones() end
+  if each_due('done', function(id, d) remove_run(id, 'ttl', d, d) end, true) then cap_tombstones() end
 
   drop_due('abrt', 'aborted_runs')
 
