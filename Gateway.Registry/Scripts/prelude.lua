@@ -37,8 +37,8 @@ local function ms(x) return format('%d', x) end
 -- once, where tonumber converts it twice (lua_isnumber, then lua_tonumber; each glibc's strtod, ~1,000 instructions).
 local function num(s) return s + 0 end
 
--- COUNTS[registry][reason]: this call's evictions (reply names them "registry:reason" once; a name built per count
--- cost a sweep's removal 5% more).
+-- COUNTS[registry][reason]: this call's evictions (reply names them "registry:reason" once, not per count: a sweep
+-- counts two or three per run).
 local function count(registry, reason, n)
   n = n or 1
   if n > 0 then
@@ -482,7 +482,8 @@ local function run_of(id)
 end
 
 -- Reads the records of a sweep batch's runs at once (items: { id, deadline, ... }, as `due` answers) into this
--- call's view: one HMGET, where an HGET each cost a finalization 4% more.
+-- call's view: one HMGET, not an HGET each (each call into Redis from Lua costs ~5,000 instructions besides the
+-- command's own work).
 local function read_runs(items)
   local ids = {}
   for i = 1, #items, 2 do
@@ -916,7 +917,7 @@ local function finalize(id, status, reason, at, err, f)
   err = err or (status == 'error' and f[R.error]) or nil
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
-  -- (the record copied and changed in place: a table of changes cost a sweep's finalization 3% more)
+  -- (the record copied and changed in place, not through run_change: no table of changes per run)
   local run = { unpack(f, 1, N) }
   run[R.status], run[R.ended], run[R.reason], run[R.error], run[R.perr_at], run[R.perr_first] = status, at, reason, err, nil, nil
   run_put(id, run)
