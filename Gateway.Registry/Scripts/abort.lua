@@ -22,7 +22,7 @@ OPS.abort = function(A)
     if run[R.tenant] ~= tenant then return 'unknown' end
     if abort(id) then return 'ok', { id } end
     -- it may have ended just now, at a deadline that had passed: that is counted and announced too
-    return 'finished', { run_of(id)[R.status] }
+    return 'finished', { name_of(run_of(id), R.status) }
   end
 
   local aborted = {}

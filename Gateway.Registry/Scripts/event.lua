@@ -23,26 +23,26 @@ OPS.event = function(A)
     f = run_of(id)
     local last = num(f[R.seq])
     if not is_live(f[R.status]) then
-      outcome, value = 'finished', f[R.status]
+      outcome, value = 'finished', name_of(f, R.status)
     elseif expire_if_due(id, f) then
-      outcome, value = 'finished', run_of(id)[R.status]
+      outcome, value = 'finished', name_of(run_of(id), R.status)
     elseif seq <= last then
       outcome, value = 'duplicate', last
     elseif seq > last + 1 then
       outcome, value = 'gap', last
     else
-      local timeout_at = f[R.timeout_at]
+      local timeout_at, now = time_of(f, R.timeout_at), stored_time(f, NOW) -- (now: NOW as the record stores it)
       -- activity is the run context's lease: every accepted event pushes its deadline out. seq as the caller
       -- sent it: Lua would print a number past 14 digits as 1e+15.
-      local changes = { [R.seq] = A[i + 1], [R.active] = NOW }
-      if kind == 'start' and f[R.status] == 'pending' then changes[R.status], changes[R.started] = 'running', NOW end
+      local changes = { [R.seq] = A[i + 1], [R.active] = now }
+      if kind == 'start' and f[R.status] == STATUS.pending then changes[R.status], changes[R.started] = STATUS.running, now end
       if f[R.perr_first] and (kind == 'start' or kind == 'end') then
         -- a later start/end cancels a pending lifecycle error (model fail-over emits transient errors)
         unindex('perr', id)
         changes[R.perr_at], changes[R.perr_first], changes[R.error] = false, false, false
       elseif kind == 'error' then
-        local since = f[R.perr_first] or NOW
-        changes[R.perr_first], changes[R.perr_at], changes[R.error] = since, NOW, data
+        local since = time_of(f, R.perr_first) or NOW
+        changes[R.perr_first], changes[R.perr_at], changes[R.error] = stored_time(f, since), now, data
         index('perr', id, min(NOW + P.grace, since + P.error_max))
       end
       run_change(id, changes)

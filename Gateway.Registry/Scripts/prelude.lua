@@ -413,58 +413,51 @@ end
 
 -- Run records (RunRecordLayout.cs): each run is a field of the shard's hash `runs`, named by its id, holding its
 -- fields as MessagePack values in RUN_FIELDS' order (nil: absent; times but `created` as offsets from it; the
--- values of RUN_CODES' fields as their place in its list, CODE[field][value]). A
+-- values of RUN_CODES' fields as their place in its list, CODE[field][value], or spelled out if not listed). A
 -- record is an array in that order, read by position: run[R.status]. (Lua 5.1 builds a table by name at several
--- times the cost of the array: it made a sweep's finalization 60% dearer.) A record is read once per script
--- (RECORDS: this script's view of them, false for no such run) and written whole. The hash's TTL covers the
--- bound of every run in it (spawn extends it): the safety net if nothing ever sweeps.
-local R, N, OFFSETS = {}, #RUN_FIELDS, {}
+-- times the cost of the array: it made a sweep's finalization 60% dearer.) The scripts hold a record as it is
+-- stored, so that reading one is a single cmsgpack.unpack and writing one a single cmsgpack.pack (converting every
+-- time and code each way cost a sweep a tenth of its Redis instructions): a time is read with time_of and written
+-- as an offset (f[R.ended] = at - f[R.created]), a coded field compared with its code (f[R.status] == STATUS.ok).
+-- A record is read once per script (RECORDS: this script's view of them, false for no such run) and written
+-- whole. The hash's TTL covers the bound of every run in it (spawn extends it): the safety net if nothing ever
+-- sweeps.
+local R, N = {}, #RUN_FIELDS
 for i = 1, N do R[RUN_FIELDS[i]] = i end
-for i = 1, #RUN_TIMES do
-  if RUN_TIMES[i] ~= 'created' then OFFSETS[#OFFSETS + 1] = R[RUN_TIMES[i]] end
-end
 -- CODE[field][value]: the value's code; CODE_TEXT the same as a string, for a log entry (a number concatenated
 -- is formatted by printf's %.14g, at each completion).
-local CODE, CODE_TEXT, CODED = {}, {}, {}
+local CODE, CODE_TEXT = {}, {}
 for i = 1, N do
   local names = RUN_CODES[i]
   if names then
-    CODED[#CODED + 1], CODE[i], CODE_TEXT[i] = i, {}, {}
+    CODE[i], CODE_TEXT[i] = {}, {}
     for c = 1, #names do CODE[i][names[c]], CODE_TEXT[i][names[c]] = c, '' .. c end
   end
 end
-local N_OFFSETS, N_CODED = #OFFSETS, #CODED
+local STATUS = CODE[R.status]
+
+-- A coded field's value by name, as it is stored (its code, or the name if not listed), and its name.
+local function coded(i, name) return name and (CODE[i][name] or name) end
+local function name_of(f, i)
+  local v = f[i]
+  return RUN_CODES[i][v] or v
+end
+
+-- A time of the record (ms), or nil; and its value to store.
+local CREATED = R.created
+local function time_of(f, i)
+  local v = f[i]
+  return v and f[CREATED] + v
+end
+local function stored_time(f, at) return at and at - f[CREATED] end
 
 local function encode(run)
-  local values, created = { unpack(run, 1, N) }, run[R.created]
-  for j = 1, N_OFFSETS do
-    local i = OFFSETS[j]
-    if values[i] then values[i] = values[i] - created end
-  end
-  for j = 1, N_CODED do
-    local i = CODED[j]
-    local v = values[i]
-    if v then values[i] = CODE[i][v] or v end
-  end
   local last = N
-  while values[last] == nil do last = last - 1 end
-  return cmsgpack.pack(unpack(values, 1, last))
+  while run[last] == nil do last = last - 1 end
+  return cmsgpack.pack(unpack(run, 1, last))
 end
 
-local function decode(packed)
-  local run = { cmsgpack.unpack(packed) }
-  local created = run[R.created]
-  for j = 1, N_OFFSETS do
-    local i = OFFSETS[j]
-    if run[i] then run[i] = run[i] + created end
-  end
-  for j = 1, N_CODED do
-    local i = CODED[j]
-    local v = run[i]
-    if v then run[i] = RUN_CODES[i][v] or v end -- a name spelled out is not a key of the list: kept
-  end
-  return run
-end
+local function decode(packed) return { cmsgpack.unpack(packed) } end
 
 -- RECORDS: this call's view of the records; WRITTEN: the ids whose record it changed, stored once, when the call
 -- replies (save_records): a run's events in one batch, and the end they bring, write its record once.
@@ -536,7 +529,8 @@ local function run_remove(id)
   if BULK then BULK_RUNS[#BULK_RUNS + 1] = id else call('HDEL', RUNS, id) end
 end
 
-local function is_live(status) return status == 'pending' or status == 'running' end
+-- status: as stored (a code)
+local function is_live(status) return status == STATUS.pending or status == STATUS.running end
 
 -- A live run's context lease: idle for P.idle after its last activity, never past its own hard end.
 local function lease_of(timeout_at, active) return min(timeout_at, active + P.idle) end
@@ -837,7 +831,7 @@ local function remove_run(id, reason, at, done_at)
     del(k('rcp:' .. id))
     count('tool_recipients', 'cascade')
   end
-  if (not f[R.status] or f[R.status] == 'aborted') and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
+  if (not f[R.status] or f[R.status] == STATUS.aborted) and unindex('abrt', id) == 1 then count('aborted_runs', 'cascade') end
   if f[R.dedupe] and unindex('ddp', f[R.dedupe]) == 1 then
     del(k('ddp:' .. f[R.dedupe]))
     count('dedupe_keys', 'cascade')
@@ -910,16 +904,17 @@ local ENDED
 local function finalize(id, status, reason, at, err, f)
   f = f or run_of(id)
   if not f or not is_live(f[R.status]) then return false end
-  local timeout_at = tonumber(f[R.timeout_at])
+  local timeout_at = time_of(f, R.timeout_at)
   reason = reason or (timeout_at <= at and 'run-timeout' or 'idle')
-  local short = f[R.mode] == 'session' or f[R.cleanup] == 'delete'
+  local short = f[R.mode] == CODE[R.mode].session or f[R.cleanup] == CODE[R.cleanup].delete
   local archive_at = at + (short and P.session_archive or P.run_archive)
   err = err or (status == 'error' and f[R.error]) or nil
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
   -- (the record copied and changed in place, not through run_change: no table of changes per run)
   local run = { unpack(f, 1, N) }
-  run[R.status], run[R.ended], run[R.reason], run[R.error], run[R.perr_at], run[R.perr_first] = status, at, reason, err, nil, nil
+  run[R.status], run[R.ended], run[R.reason] = coded(R.status, status), stored_time(f, at), coded(R.reason, reason)
+  run[R.error], run[R.perr_at], run[R.perr_first] = err, nil, nil
   run_put(id, run)
   drop('live', id)
   if f[R.perr_at] then drop('perr', id) end
@@ -1016,7 +1011,7 @@ local OPS = {}
 -- and 'perr_first'. Returns true if it was finalized.
 local function expire_if_due(id, f)
   if not is_live(f[R.status]) then return false end
-  if not f[R.perr_first] and lease_of(tonumber(f[R.timeout_at]), tonumber(f[R.active])) > NOW then return false end
+  if not f[R.perr_first] and lease_of(time_of(f, R.timeout_at), time_of(f, R.active)) > NOW then return false end
   return finalize_if_due(id, NOW)
 end
 

@@ -24,8 +24,10 @@ OPS.spawn = function(A)
   if not make_room_for_run() then return 'full' end
 
   local lease = lease_of(timeout_at, NOW)
-  local run = { [R.tenant] = tenant, [R.session] = session, [R.task] = A[5], [R.mode] = A[7], [R.cleanup] = A[8],
-    [R.status] = 'pending', [R.created] = NOW, [R.seq] = '0', [R.active] = NOW, [R.timeout_at] = timeout_at }
+  -- (as stored: times but created as offsets from it, coded fields by code)
+  local run = { [R.tenant] = tenant, [R.session] = session, [R.task] = A[5], [R.mode] = coded(R.mode, A[7]),
+    [R.cleanup] = coded(R.cleanup, A[8]), [R.status] = STATUS.pending, [R.created] = NOW, [R.seq] = '0', [R.active] = 0,
+    [R.timeout_at] = timeout_at - NOW }
   if A[4] ~= '' then run[R.child] = A[4] end
   if A[6] ~= '' then run[R.label] = A[6] end
 
