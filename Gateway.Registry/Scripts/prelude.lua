@@ -396,6 +396,11 @@ local function del(key)
   if BULK then BULK_DEL[#BULK_DEL + 1] = key else call('DEL', key) end
 end
 
+-- DEL of the keys a batch collected, 1,000 a call
+local function del_all(keys)
+  for i = 1, #keys, 1000 do call('DEL', unpack(keys, i, min(i + 999, #keys))) end
+end
+
 -- Applies a batch's collected index changes, window by window: removals first, then additions, 1,000 entries a
 -- call.
 local function flush_indexes()
@@ -805,8 +810,7 @@ local function leave_session(sid, ids)
   end
   if #kept == 0 and h.spilled == 0 then
     HEADS[key] = nil
-    forget(key)
-    call('DEL', key)
+    del(key)
     -- (a session with a log is in idx:ses: deferred in a batch, bulk_end)
     drop('ses', sid, h.deadline)
     count('session_logs', 'cascade')
@@ -869,15 +873,17 @@ local function bulk_end()
   flush_indexes()
   BULK, BULK_SESSIONS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil
   for i = 1, #runs, 1000 do call('HDEL', RUNS, unpack(runs, i, min(i + 999, #runs))) end
-  for i = 1, #keys, 1000 do call('DEL', unpack(keys, i, min(i + 999, #keys))) end
+  del_all(keys)
   push_logs()
   -- sessions leave in a batch of their own (their logs' headers are read after the appends): their idx:ses
-  -- entries go in one call per window
+  -- entries go in one call per window, their logs in one DEL
   if next(sessions) then
-    BULK = {}
+    BULK, BULK_DEL = {}, {}
     for sid, ids in pairs(sessions) do leave_session(sid, ids) end
     flush_indexes()
-    BULK = nil
+    local logs = BULK_DEL
+    BULK, BULK_DEL = nil, nil
+    del_all(logs)
   end
   -- the records the batch changed go with the rest of its changes, not only when the call replies
   save_records()
