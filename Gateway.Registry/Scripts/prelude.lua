@@ -565,7 +565,9 @@ end
 -- reason error" for a completion, its status and reason coded as in the run's record); data goes last because it may
 -- hold spaces. An entry that follows one of the same run (the header's tail) leaves its run out: " seq kind data". A
 -- run's events usually come in a row, and its id was a third of an entry. Element 1 always names its run (a trim
--- rewrites it so), so a reader finds any entry's run at or before it (run_before).
+-- rewrites it so), so a reader finds any entry's run at or before it (run_before). The tail is the run of the last
+-- entry a write pushed: a sweep's completions name their run and leave the header as it was (push_log's `named`), so
+-- a write that would leave its run out looks at the last entry first (last_run).
 local SESSION_RUNS = 8
 
 -- A list of ids separated by single spaces: the id at a place (1-based), and an id's place. (Plain finds, not a
@@ -674,20 +676,37 @@ local function run_before(key, i)
   error('a log whose first entry does not name its run: ' .. key)
 end
 
+-- The run of the log's last entry, whose header names `tail`: the same, unless a sweep has pushed entries since.
+-- (An entry that leaves its run out was pushed by a write, which set the tail.)
+local function last_run(key, tail)
+  local last = call('LINDEX', key, '-1')
+  if is_implicit(last) then return tail end
+  return string.match(last, '^%S+')
+end
+
 -- Appends entries to the session's log, creating it if need be: bodies[i] (" seq kind data") of run runs[i].
--- Returns the log's base and the last entry's number.
-local function push_log(sid, bound, runs, bodies)
+-- Returns the log's base and the last entry's number. named (a sweep's completions, whose ids nothing answers):
+-- every entry names its run, so the header stays as it was and the push is one RPUSHX, unless the log must be
+-- created or trimmed (reading the header and rewriting it cost a sweep a quarter of its finalization); returns nothing.
+local function push_log(sid, bound, runs, bodies, named)
   local key = k('log:' .. sid)
-  local h = head_of(key)
-  local entries, tail = {}, h and h.tail
-  for i = 1, #bodies do
-    entries[i] = (runs[i] == tail and '' or runs[i]) .. bodies[i]
-    tail = runs[i]
-  end
-  local n
-  if h then
-    n = call('RPUSH', key, unpack(entries)) - 1
+  local h, n, entries, tail = nil, nil, {}, nil
+  if named then
+    for i = 1, #bodies do entries[i] = runs[i] .. bodies[i] end
+    n = call('RPUSHX', key, unpack(entries)) - 1
+    if n >= 0 and n <= P.log_len then return end
+    h, tail = n >= 0 and head_of(key), runs[#runs]
   else
+    h = head_of(key)
+    tail = h and h.tail
+    if tail and runs[1] == tail then tail = last_run(key, tail) end
+    for i = 1, #bodies do
+      entries[i] = (runs[i] == tail and '' or runs[i]) .. bodies[i]
+      tail = runs[i]
+    end
+    if h then n = call('RPUSH', key, unpack(entries)) - 1 end
+  end
+  if not h then
     -- a log removed while its runs were not (its cap): created again, listing none of them
     h, n = { base = ms(NOW), trimmed = 0, spilled = 0, tail = tail, runs = '' }, #entries
     touch_session(sid, bound, h)
@@ -773,10 +792,10 @@ end
 
 -- Appends the entries collected, one call per session; each collection learns its log's base and the number of
 -- its last entry.
-local function push_logs()
+local function push_logs(named)
   local logs = LOGS
   LOGS = nil
-  for sid, log in pairs(logs) do log.base, log.last = push_log(sid, log.bound, log.runs, log.bodies) end
+  for sid, log in pairs(logs) do log.base, log.last = push_log(sid, log.bound, log.runs, log.bodies, named) end
 end
 
 -- The id ("base-number") of the entry at `place` in a collection pushed.
@@ -874,7 +893,7 @@ local function bulk_end()
   BULK, BULK_SESSIONS, BULK_DEL, BULK_RUNS = nil, nil, nil, nil
   for i = 1, #runs, 1000 do call('HDEL', RUNS, unpack(runs, i, min(i + 999, #runs))) end
   del_all(keys)
-  push_logs()
+  push_logs(true)
   -- sessions leave in a batch of their own (their logs' headers are read after the appends): their idx:ses
   -- entries go in one call per window, their logs in one DEL
   if next(sessions) then
