@@ -468,7 +468,7 @@ local function decode(packed) return { cmsgpack.unpack(packed) } end
 -- replies (save_records): a run's events in one batch, and the end they bring, write its record once.
 local RECORDS, WRITTEN
 
--- The run's record, or nil: this call's view of it, which changes in place (run_change, finalize).
+-- The run's record, or nil: this call's view of it, which changes in place (to_change: run_change, finalize).
 local function run_of(id)
   local run = RECORDS[id]
   if run == nil then
@@ -508,6 +508,13 @@ local function run_put(id, run)
   RECORDS[id] = run
 end
 
+-- The record to change and then run_put: this call's view itself, or a copy in a read-only call, whose view changes
+-- only once Redis has taken the write.
+local function to_change(run)
+  if READ_ONLY then return { unpack(run, 1, N) } end
+  return run
+end
+
 local function save_records()
   local fields = {}
   for id in pairs(WRITTEN) do
@@ -524,7 +531,7 @@ end
 -- Writes the run's record with changes: { [R.field] = its new value, or false to remove it }. (In place: a copy
 -- of the record per change cost a lifecycle 2% of its Redis instructions.)
 local function run_change(id, changes)
-  local run = run_of(id)
+  local run = to_change(run_of(id))
   for i, v in pairs(changes) do run[i] = v or nil end
   run_put(id, run)
 end
@@ -938,10 +945,10 @@ local function finalize(id, status, reason, at, err, f)
   -- The run context ends with the run: a final run's lease fields ('active', its idx:live entry) mean nothing
   -- and are not read (RunRegistry.Parse); a pending error's fields, which would, go.
   -- (the record changed in place, not through run_change: no table of changes per run)
-  local pending_error = f[R.perr_at]
-  f[R.status], f[R.ended], f[R.reason] = coded(R.status, status), stored_time(f, at), coded(R.reason, reason)
-  f[R.error], f[R.perr_at], f[R.perr_first] = err, nil, nil
-  run_put(id, f)
+  local pending_error, run = f[R.perr_at], to_change(f)
+  run[R.status], run[R.ended], run[R.reason] = coded(R.status, status), stored_time(f, at), coded(R.reason, reason)
+  run[R.error], run[R.perr_at], run[R.perr_first] = err, nil, nil
+  run_put(id, run)
   drop('live', id)
   if pending_error then drop('perr', id) end
   -- archive_at is within the run's bound, which the run's TTL has covered since spawn

@@ -64,6 +64,33 @@ public sealed class GroupCommitTests(RedisServer redis) : IClassFixture<RedisSer
     }
 
     [Fact]
+    public async Task Redis_full_refuses_every_read_of_a_run_past_its_deadline_alike_when_they_share_a_batch()
+    {
+        await using var h = await RegistryHarness.CreateAsync(redis);
+        var run = await h.SpawnAsync();
+        h.Clock.Advance(h.Options.ContextIdleTimeout + TimeSpan.FromSeconds(1));
+        var before = await RedisFingerprint.OfAsync(redis);
+
+        await redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+        try
+        {
+            // Redis holds every client a moment: the first read is in flight, the two after it wait and go together.
+            // A read that would end the run (lazy expiry) is a write Redis refuses when full; the second of the batch
+            // must not answer the run as ended from what the first changed and Redis never stored.
+            await redis.Admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "500", "ALL");
+            var reads = Enumerable.Range(0, 3).Select(_ => h.Registry.GetRunAsync("t1", run)).ToList();
+            foreach (var read in reads)
+                Assert.StartsWith("OOM", (await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => read)).Message);
+        }
+        finally
+        {
+            await redis.Admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+        }
+        Assert.Equal(before, await RedisFingerprint.OfAsync(redis));
+        Assert.Equal(RunStatus.Timeout, (await h.Registry.GetRunAsync("t1", run)).Run!.Status);
+    }
+
+    [Fact]
     public async Task Past_the_waiting_bound_a_submit_is_refused_and_the_waiting_ones_are_answered_once_Redis_is_back()
     {
         await using var h = await RegistryHarness.CreateAsync(redis);
