@@ -799,7 +799,7 @@ local function append(sid, bound, id, seq, kind, data)
 end
 
 -- Appends the entries collected, one call per session; each collection learns its log's base and the number of
--- its last entry.
+-- its last entry (not a sweep's: named, push_log).
 local function push_logs(named)
   local logs = LOGS
   LOGS = nil
